@@ -1,0 +1,73 @@
+/** A sink that is open: the exit hook drains it before the process exits. */
+export interface OpenSink {
+  /** Names the sink in logs (`kafkaSink(topic)`, `fileSink(/runs)`). */
+  readonly name: string
+  /** Delivers or writes everything accepted so far and closes; resolves when done. */
+  drain(): Promise<void>
+}
+
+const open = new Set<OpenSink>()
+
+/**
+ * Adds a sink to the registry of open sinks. Sinks join on subscribe and leave
+ * once they have drained.
+ *
+ * @example
+ * ```ts
+ * import { joinSinkRegistry } from 'rxtrain'
+ * const leave = joinSinkRegistry({ name: 'mySink', drain: async () => {} })
+ * leave()
+ * ```
+ * @param sink the open sink
+ * @returns a function that removes it (safe to call twice)
+ */
+export function joinSinkRegistry(sink: OpenSink): () => void {
+  open.add(sink)
+  return () => {
+    open.delete(sink)
+  }
+}
+
+/** The sinks open now. */
+export function openSinks(): OpenSink[] {
+  return [...open]
+}
+
+/** What {@link drainOpenSinks} did. */
+export interface DrainReport {
+  drained: string[]
+  failed: { name: string; error: unknown }[]
+}
+
+/**
+ * Drains every open sink at once and waits for all, or until `timeoutMs` passes
+ * (a sink still draining then is reported failed).
+ *
+ * @example
+ * ```ts
+ * import { drainOpenSinks } from 'rxtrain'
+ * const { drained, failed } = await drainOpenSinks(5000)
+ * ```
+ * @param timeoutMs how long to wait, in milliseconds; default 30 s
+ * @returns which sinks drained and which failed
+ */
+export async function drainOpenSinks(timeoutMs = 30_000): Promise<DrainReport> {
+  const report: DrainReport = { drained: [], failed: [] }
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs)
+  })
+  await Promise.all(
+    openSinks().map(async (sink) => {
+      try {
+        const result = await Promise.race([sink.drain().then(() => 'drained' as const), timeout])
+        if (result === 'drained') report.drained.push(sink.name)
+        else report.failed.push({ name: sink.name, error: new Error(`still draining after ${timeoutMs} ms`) })
+      } catch (error) {
+        report.failed.push({ name: sink.name, error })
+      }
+    }),
+  )
+  clearTimeout(timer)
+  return report
+}

@@ -1,0 +1,6 @@
+export { customMetrics, type MetricSelectors } from './customMetrics.js'
+export { emitMetrics } from './emitMetrics.js'
+export { mergeMetrics } from './mergeMetrics.js'
+export { stepLoss } from './stepLoss.js'
+export { throughput, type ThroughputOptions } from './throughput.js'
+export { throughputEvery, type ThroughputEveryOptions } from './throughputEvery.js'

@@ -1,0 +1,22 @@
+import { map, type OperatorFunction } from 'rxjs'
+import type { Metric, Tags, TrainingStep } from '../lib/step.js'
+
+/**
+ * StepLossMetricHook: a store `step_loss` with each step's loss.
+ *
+ * @example
+ * ```ts
+ * import { fromLoop, stepLoss } from 'rxtrain'
+ * fromLoop({ steps: 3, step: (i) => ({ loss: 1 / (i + 1) }) })
+ *   .pipe(stepLoss())
+ *   .subscribe((m) => console.log(m.name, m.value)) // step_loss 1, 0.5, 0.333...
+ * ```
+ * @param options `tags` to put on every `step_loss`
+ * @returns an operator from steps to metrics
+ */
+export function stepLoss(options: { tags?: Tags } = {}): OperatorFunction<TrainingStep, Metric> {
+  const tags = options.tags
+  return map(
+    (s): Metric => ({ kind: 'store', name: 'step_loss', value: s.loss, tags, step: s.step, timeMs: s.timeMs }),
+  )
+}
