@@ -38,7 +38,8 @@ describe('sources on real TensorFlow.js', () => {
         expect(s.records).to.deep.equal([])
       }
       expect(steps[11]!.timeMs).to.be.at.least(steps[0]!.timeMs)
-      tf.dispose([x, y, model])
+      tf.dispose([x, y])
+      model.dispose()
     })
 
     it('still runs the user callbacks, plain objects and tf.Callback instances alike', async () => {
@@ -62,7 +63,8 @@ describe('sources on real TensorFlow.js', () => {
       expect(counting.batches).to.equal(8)
       expect(steps2.map((s) => s.step)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8])
       for (const s of steps2) expect(Number.isFinite(s.loss)).to.equal(true)
-      tf.dispose([x, y, model])
+      tf.dispose([x, y])
+      model.dispose()
     })
 
     it('stops training when unsubscribed mid-run', async () => {
@@ -77,7 +79,8 @@ describe('sources on real TensorFlow.js', () => {
       expect(steps.map((s) => s.step)).to.deep.equal([1, 2, 3])
       // 50 epochs of 16 batches would be 800; it stops after the batch it was unsubscribed in.
       expect(batchesRun).to.be.at.most(4)
-      tf.dispose([x, y, model])
+      tf.dispose([x, y])
+      model.dispose()
     })
 
     it('errors when fit fails', async () => {
@@ -87,7 +90,8 @@ describe('sources on real TensorFlow.js', () => {
       let error: unknown
       await lastValueFrom(fromFit(model, x, y, { batchSize: 4 })).catch((err) => (error = err))
       expect(String(error)).to.match(/input expected a batch of elements where each example has shape \[4\]/)
-      tf.dispose([x, y, model])
+      tf.dispose([x, y])
+      model.dispose()
     })
 
     it('leaks no tensors: a second identical run leaves tf.memory().numTensors where the first did', async () => {
@@ -98,7 +102,8 @@ describe('sources on real TensorFlow.js', () => {
       const after1 = tf.memory().numTensors
       await run()
       expect(tf.memory().numTensors).to.equal(after1)
-      tf.dispose([x, y, model])
+      tf.dispose([x, y])
+      model.dispose()
     })
 
     it('is cold: each subscription is its own fit', async () => {
@@ -109,7 +114,8 @@ describe('sources on real TensorFlow.js', () => {
       const b = await lastValueFrom(steps$.pipe(toArray()))
       expect(a.map((s) => s.step)).to.deep.equal([1, 2])
       expect(b.map((s) => s.step)).to.deep.equal([1, 2])
-      tf.dispose([x, y, model])
+      tf.dispose([x, y])
+      model.dispose()
     })
 
     it('attaches per-example records chosen by the records option', async () => {
@@ -119,7 +125,8 @@ describe('sources on real TensorFlow.js', () => {
         fromFit(model, x, y, { batchSize: 8, epochs: 1 }, { records: ({ step }) => [`{"step":${step}}`] }).pipe(toArray()),
       )
       expect(steps.map((s) => s.records)).to.deep.equal([['{"step":1}'], ['{"step":2}']])
-      tf.dispose([x, y, model])
+      tf.dispose([x, y])
+      model.dispose()
     })
   })
 
@@ -132,7 +139,8 @@ describe('sources on real TensorFlow.js', () => {
       expect(steps.map((s) => s.step)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8])
       expect(steps.map((s) => s.epoch)).to.deep.equal([0, 0, 0, 0, 1, 1, 1, 1])
       expect(steps.every((s) => Number.isFinite(s.loss) && s.batchSize === 8)).to.equal(true)
-      tf.dispose([x, y, model])
+      tf.dispose([x, y])
+      model.dispose()
     })
   })
 
@@ -145,7 +153,8 @@ describe('sources on real TensorFlow.js', () => {
       await model.fit(x, y, { batchSize: 8, epochs: 2, callbacks })
       const steps = await collected
       expect(steps.map((s) => s.step)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8])
-      tf.dispose([x, y, model])
+      tf.dispose([x, y])
+      model.dispose()
     })
   })
 
