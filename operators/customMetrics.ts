@@ -1,6 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs'
 import { ConfigError, MissingMetricError } from '../lib/errors.js'
-import type { Metric, Tags, TrainingStep } from '../lib/step.js'
+import type { Tags, TrainingStep } from '../lib/step.js'
+import { metricOperator, type MetricOperator } from './metricOperator.js'
 
 /** A metric computed from a step, by name. */
 export type MetricSelectors = Record<string, (step: TrainingStep) => number>
@@ -25,7 +25,7 @@ export type MetricSelectors = Record<string, (step: TrainingStep) => number>
 export function customMetrics(
   metrics: readonly string[] | MetricSelectors,
   options: { tags?: Tags } = {},
-): OperatorFunction<TrainingStep, Metric> {
+): MetricOperator {
   const names = Array.isArray(metrics) ? [...(metrics as readonly string[])] : Object.keys(metrics ?? {})
   if (names.length === 0) throw new ConfigError('customMetrics: the metric list is empty; name at least one metric')
   for (const name of names) {
@@ -41,23 +41,9 @@ export function customMetrics(
     : names.map((name) => (metrics as MetricSelectors)[name]!)
   const tags = options.tags
   const count = names.length
-  return (source) =>
-    new Observable<Metric>((subscriber) =>
-      source.subscribe({
-        next(s) {
-          for (let i = 0; i < count; i++) {
-            let value: number
-            try {
-              value = selectors[i]!(s)
-            } catch (err) {
-              subscriber.error(err)
-              return
-            }
-            subscriber.next({ kind: 'store', name: names[i]!, value: +value, tags, step: s.step, timeMs: s.timeMs })
-          }
-        },
-        error: (err) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      }),
-    )
+  return metricOperator(() => (s, emit) => {
+    for (let i = 0; i < count; i++) {
+      emit({ kind: 'store', name: names[i]!, value: +selectors[i]!(s), tags, step: s.step, timeMs: s.timeMs })
+    }
+  })
 }

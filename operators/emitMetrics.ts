@@ -1,4 +1,4 @@
-import { tap, type MonoTypeOperatorFunction } from 'rxjs'
+import { Observable, type MonoTypeOperatorFunction } from 'rxjs'
 import type { MetricsClient } from '../lib/metrics/client.js'
 import type { Metric } from '../lib/step.js'
 
@@ -18,17 +18,22 @@ import type { Metric } from '../lib/step.js'
  * @returns an operator that passes metrics through
  */
 export function emitMetrics(client: MetricsClient): MonoTypeOperatorFunction<Metric> {
-  return tap((m) => {
-    switch (m.kind) {
-      case 'counter':
-        client.emitCounter(m.name, m.value, m.tags)
-        break
-      case 'timer':
-        client.emitTimer(m.name, m.value, m.tags)
-        break
-      case 'store':
-        client.emitStore(m.name, m.value, m.tags)
-        break
-    }
-  })
+  return (source) =>
+    new Observable<Metric>((subscriber) =>
+      source.subscribe({
+        next(m) {
+          try {
+            if (m.kind === 'store') client.emitStore(m.name, m.value, m.tags)
+            else if (m.kind === 'counter') client.emitCounter(m.name, m.value, m.tags)
+            else client.emitTimer(m.name, m.value, m.tags)
+          } catch (err) {
+            subscriber.error(err)
+            return
+          }
+          subscriber.next(m)
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    )
 }

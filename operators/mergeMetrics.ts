@@ -1,9 +1,12 @@
 import { connect, merge, type OperatorFunction } from 'rxjs'
 import type { Metric, TrainingStep } from '../lib/step.js'
+import { metricOperator, stepHandlerOf, type StepHandler } from './metricOperator.js'
 
 /**
  * Runs several metric operators over one step stream (subscribed to once) and
- * merges what they emit, in the order given for each step.
+ * merges what they emit, each step's metrics in the order the operators are given.
+ * When every operator is one of rxtrain's (or built with `metricOperator`), they
+ * run fused in one subscriber; otherwise through `connect` and `merge`.
  *
  * @example
  * ```ts
@@ -18,5 +21,15 @@ import type { Metric, TrainingStep } from '../lib/step.js'
 export function mergeMetrics(
   ...operators: OperatorFunction<TrainingStep, Metric>[]
 ): OperatorFunction<TrainingStep, Metric> {
+  const setups = operators.map(stepHandlerOf)
+  if (setups.every((setup) => setup !== undefined)) {
+    return metricOperator(() => {
+      const handlers: StepHandler[] = setups.map((setup) => setup!())
+      const count = handlers.length
+      return (step, emit) => {
+        for (let i = 0; i < count; i++) handlers[i]!(step, emit)
+      }
+    })
+  }
   return connect((steps) => merge(...operators.map((op) => steps.pipe(op))))
 }

@@ -1,5 +1,5 @@
-import { map, type OperatorFunction } from 'rxjs'
-import type { Metric, Tags, TrainingStep } from '../lib/step.js'
+import type { Tags } from '../lib/step.js'
+import { metricOperator, type MetricOperator } from './metricOperator.js'
 
 /**
  * StepLossMetricHook: a store `step_loss` with each step's loss.
@@ -14,9 +14,9 @@ import type { Metric, Tags, TrainingStep } from '../lib/step.js'
  * @param options `tags` to put on every `step_loss`
  * @returns an operator from steps to metrics
  */
-export function stepLoss(options: { tags?: Tags } = {}): OperatorFunction<TrainingStep, Metric> {
+export function stepLoss(options: { tags?: Tags } = {}): MetricOperator {
   const tags = options.tags
-  return map(
-    (s): Metric => ({ kind: 'store', name: 'step_loss', value: s.loss, tags, step: s.step, timeMs: s.timeMs }),
+  return metricOperator(() => (s, emit) =>
+    emit({ kind: 'store', name: 'step_loss', value: s.loss, tags, step: s.step, timeMs: s.timeMs }),
   )
 }

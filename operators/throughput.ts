@@ -1,6 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs'
 import { ConfigError } from '../lib/errors.js'
 import type { Metric, Tags, TrainingStep } from '../lib/step.js'
+import { metricOperator, type MetricOperator } from './metricOperator.js'
 
 /** Options of {@link throughput}. */
 export interface ThroughputOptions {
@@ -37,7 +37,7 @@ export interface ThroughputOptions {
  * @param options window, sizes and FLOPs
  * @returns an operator from steps to metrics
  */
-export function throughput(options: ThroughputOptions = {}): OperatorFunction<TrainingStep, Metric> {
+export function throughput(options: ThroughputOptions = {}): MetricOperator {
   const { windowSize = 100, batchSize, items, flopsPerBatch, availableFlops, prefix = 'throughput.', tags } = options
   if (!Number.isInteger(windowSize) || windowSize < 2) {
     throw new ConfigError(`throughput: windowSize must be an integer >= 2, got ${String(windowSize)}`)
@@ -53,54 +53,44 @@ export function throughput(options: ThroughputOptions = {}): OperatorFunction<Tr
     flops: `${prefix}flops_per_sec`,
     mfu: `${prefix}mfu`,
   }
-  return (source) =>
-    new Observable<Metric>((subscriber) => {
-      // Ring buffers of running totals at each step, so a window's figure is last - first.
-      const timeMs = new Float64Array(windowSize)
-      const samples = new Float64Array(windowSize)
-      const itemsSeen = new Float64Array(windowSize)
-      const flops = new Float64Array(windowSize)
-      let count = 0
-      let totalSamples = 0
-      let totalItems = 0
-      let totalFlops = 0
-      const emit = (name: string, value: number, s: TrainingStep) =>
-        subscriber.next({ kind: 'store', name, value, tags, step: s.step, timeMs: s.timeMs })
-      return source.subscribe({
-        next(s) {
-          let stepItems = 0
-          let stepFlops = 0
-          try {
-            if (items) stepItems = items(s)
-            if (flopsOf) stepFlops = flopsOf(s)
-          } catch (err) {
-            subscriber.error(err)
-            return
-          }
-          totalSamples += batchSize ?? s.batchSize
-          totalItems += stepItems
-          totalFlops += stepFlops
-          const at = count % windowSize
-          timeMs[at] = s.timeMs
-          samples[at] = totalSamples
-          itemsSeen[at] = totalItems
-          flops[at] = totalFlops
-          count++
-          if (count < windowSize) return
-          const first = count % windowSize
-          const elapsed = (s.timeMs - timeMs[first]!) / 1000
-          if (!(elapsed > 0)) return
-          emit(names.batches, (windowSize - 1) / elapsed, s)
-          emit(names.samples, (totalSamples - samples[first]!) / elapsed, s)
-          if (items) emit(names.items, (totalItems - itemsSeen[first]!) / elapsed, s)
-          if (flopsOf) {
-            const flopsPerSec = (totalFlops - flops[first]!) / elapsed
-            emit(names.flops, flopsPerSec, s)
-            if (availableFlops !== undefined) emit(names.mfu, flopsPerSec / availableFlops, s)
-          }
-        },
-        error: (err) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      })
-    })
+  return metricOperator(() => {
+    // Ring buffers of running totals at each step, so a window's figure is last - first.
+    const timeMs = new Float64Array(windowSize)
+    const samples = new Float64Array(windowSize)
+    const itemsSeen = new Float64Array(windowSize)
+    const flops = new Float64Array(windowSize)
+    let count = 0
+    let totalSamples = 0
+    let totalItems = 0
+    let totalFlops = 0
+    const store = (emit: (m: Metric) => void, name: string, value: number, s: TrainingStep) =>
+      emit({ kind: 'store', name, value, tags, step: s.step, timeMs: s.timeMs })
+    return (s, emit) => {
+      let stepItems = 0
+      let stepFlops = 0
+      if (items) stepItems = items(s)
+      if (flopsOf) stepFlops = flopsOf(s)
+      totalSamples += batchSize ?? s.batchSize
+      totalItems += stepItems
+      totalFlops += stepFlops
+      const at = count % windowSize
+      timeMs[at] = s.timeMs
+      samples[at] = totalSamples
+      itemsSeen[at] = totalItems
+      flops[at] = totalFlops
+      count++
+      if (count < windowSize) return
+      const first = count % windowSize
+      const elapsed = (s.timeMs - timeMs[first]!) / 1000
+      if (!(elapsed > 0)) return
+      store(emit, names.batches, (windowSize - 1) / elapsed, s)
+      store(emit, names.samples, (totalSamples - samples[first]!) / elapsed, s)
+      if (items) store(emit, names.items, (totalItems - itemsSeen[first]!) / elapsed, s)
+      if (flopsOf) {
+        const flopsPerSec = (totalFlops - flops[first]!) / elapsed
+        store(emit, names.flops, flopsPerSec, s)
+        if (availableFlops !== undefined) store(emit, names.mfu, flopsPerSec / availableFlops, s)
+      }
+    }
+  })
 }

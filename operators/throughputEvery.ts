@@ -1,6 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs'
 import { ConfigError } from '../lib/errors.js'
-import type { Metric, Tags, TrainingStep } from '../lib/step.js'
+import type { Tags } from '../lib/step.js'
+import { metricOperator, type MetricOperator } from './metricOperator.js'
 
 /** Options of {@link throughputEvery}. */
 export interface ThroughputEveryOptions {
@@ -34,40 +34,35 @@ export interface ThroughputEveryOptions {
 export function throughputEvery(
   secs = 30,
   options: ThroughputEveryOptions = {},
-): OperatorFunction<TrainingStep, Metric> {
+): MetricOperator {
   if (!(secs >= 0) || !Number.isFinite(secs)) {
     throw new ConfigError(`throughputEvery: secs must be a finite number >= 0, got ${String(secs)}`)
   }
   const tags: Tags = { model_name: options.modelName ?? '', cluster_type: options.clusterType ?? 'stable' }
   const everyMs = secs * 1000
   const startTimeSecs = options.startTimeSecs
-  return (source) =>
-    new Observable<Metric>((subscriber) => {
-      let markStep = -1
-      let markTimeMs = 0
-      return source.subscribe({
-        next(s) {
-          if (markStep < 0) {
-            markStep = s.step
-            markTimeMs = s.timeMs
-            if (startTimeSecs !== undefined) {
-              const value = s.timeMs / 1000 - startTimeSecs
-              subscriber.next({ kind: 'timer', name: 'run_start_elapsed_time.all', value, tags, step: s.step, timeMs: s.timeMs })
-            }
-            return
-          }
-          const elapsedMs = s.timeMs - markTimeMs
-          if (elapsedMs < everyMs) return
-          const steps = s.step - markStep
-          markStep = s.step
-          markTimeMs = s.timeMs
-          if (steps === 0) return
-          subscriber.next({ kind: 'counter', name: 'run_steps.all', value: steps, tags, step: s.step, timeMs: s.timeMs })
-          const value = elapsedMs / 1000 / steps
-          subscriber.next({ kind: 'timer', name: 'run_steps_elapsed_time.all', value, tags, step: s.step, timeMs: s.timeMs })
-        },
-        error: (err) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      })
-    })
+  return metricOperator(() => {
+    let markStep = -1
+    let markTimeMs = 0
+    return (s, emit) => {
+      if (markStep < 0) {
+        markStep = s.step
+        markTimeMs = s.timeMs
+        if (startTimeSecs !== undefined) {
+          const value = s.timeMs / 1000 - startTimeSecs
+          emit({ kind: 'timer', name: 'run_start_elapsed_time.all', value, tags, step: s.step, timeMs: s.timeMs })
+        }
+        return
+      }
+      const elapsedMs = s.timeMs - markTimeMs
+      if (elapsedMs < everyMs) return
+      const steps = s.step - markStep
+      markStep = s.step
+      markTimeMs = s.timeMs
+      if (steps === 0) return
+      emit({ kind: 'counter', name: 'run_steps.all', value: steps, tags, step: s.step, timeMs: s.timeMs })
+      const value = elapsedMs / 1000 / steps
+      emit({ kind: 'timer', name: 'run_steps_elapsed_time.all', value, tags, step: s.step, timeMs: s.timeMs })
+    }
+  })
 }

@@ -169,7 +169,7 @@ describe('sources on real TensorFlow.js', () => {
           batchSize: 1,
           stepsPerEpoch: 10,
           step: () => {
-            const loss = optimizer.minimize(() => w.sub(3).square(), true)!
+            const loss = optimizer.minimize(() => w.sub(3).square() as tf.Scalar, true)!
             return { loss, metrics: { w: w.clone(), count: tf.scalar(1, 'int32') }, records: ['a', 'b'] }
           },
         }).pipe(toArray()),

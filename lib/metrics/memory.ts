@@ -38,17 +38,35 @@ export function memoryClient(options: ClientOptions & { limit?: number } = {}): 
   const prefix = options.prefix ?? ''
   const defaults = options.defaultTags
   const limit = options.limit ?? Infinity
-  let metrics: RecordedMetric[] = []
+  // Columns rather than an object per metric, so recording allocates nothing; with a
+  // limit they form a ring (the newest `limit` metrics).
+  let kinds: MetricKind[] = []
+  let names: string[] = []
+  let values: number[] = []
+  let tagSets: (Tags | undefined)[] = []
+  let next = 0
   let received = 0
   const record = (kind: MetricKind, name: string, value: number, tags?: Tags) => {
     received++
     if (limit === 0) return
-    if (metrics.length >= limit) metrics.shift()
-    metrics.push({ kind, name: prefix + name, value, tags: mergeTags(defaults, tags) })
+    const at = names.length < limit ? names.length : next
+    kinds[at] = kind
+    names[at] = prefix === '' ? name : prefix + name
+    values[at] = value
+    tagSets[at] = defaults === undefined ? tags : mergeTags(defaults, tags)
+    if (at === next && names.length >= limit) next = (next + 1) % limit
+  }
+  const ordered = (): RecordedMetric[] => {
+    const out: RecordedMetric[] = []
+    for (let i = 0; i < names.length; i++) {
+      const at = (next + i) % names.length
+      out.push({ kind: kinds[at]!, name: names[at]!, value: values[at]!, tags: tagSets[at] })
+    }
+    return out
   }
   return {
     get metrics() {
-      return metrics
+      return ordered()
     },
     get received() {
       return received
@@ -56,9 +74,13 @@ export function memoryClient(options: ClientOptions & { limit?: number } = {}): 
     emitCounter: (name, value, tags) => record('counter', name, value, tags),
     emitTimer: (name, value, tags) => record('timer', name, value, tags),
     emitStore: (name, value, tags) => record('store', name, value, tags),
-    values: (name) => metrics.filter((m) => m.name === name).map((m) => m.value),
+    values: (name) => ordered().filter((m) => m.name === name).map((m) => m.value),
     clear() {
-      metrics = []
+      kinds = []
+      names = []
+      values = []
+      tagSets = []
+      next = 0
       received = 0
     },
     flush: async () => {},

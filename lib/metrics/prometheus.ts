@@ -146,11 +146,15 @@ export function prometheusClient(options: PrometheusClientOptions = {}): Prometh
     emitStore: (name, value, tags) => emit('store', name, value, tags),
     flush: async () => {},
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        if (!server || !server.listening) return resolve()
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      // Wait for listen to settle: closing a server that is still binding would leave it listening.
+      closed ??= listening.then(
+        () =>
+          new Promise<void>((resolve) => {
+            server!.close(() => resolve())
+            server!.closeAllConnections()
+          }),
+        () => {},
+      )
       return closed
     },
   }

@@ -54,21 +54,23 @@ export function statsdClient(options: StatsdClientOptions = {}): MetricsClient {
     errorHandler: onError,
   })
   let closed: Promise<void> | undefined
+  // Tags go in hot-shots' fourth argument: in the sample-rate slot, a tags object with a key
+  // `timestamp`, `cardinality`, `sampleRate` or `tags` is taken for an options object and the tags are lost.
   const check = () => {
     if (closed) throw new MetricsClientError('statsdClient: the client is closed')
   }
   return {
     emitCounter(name, value, tags) {
       check()
-      client.increment(name, value, tags)
+      client.increment(name, value, undefined, tags)
     },
     emitTimer(name, value, tags) {
       check()
-      client.timing(name, value * 1000, tags)
+      client.timing(name, value * 1000, undefined, tags)
     },
     emitStore(name, value, tags) {
       check()
-      client.gauge(name, value, tags)
+      client.gauge(name, value, undefined, tags)
     },
     flush: async () => {},
     close() {

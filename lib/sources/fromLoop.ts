@@ -37,7 +37,7 @@ export interface LoopOptions extends Pick<SourceOptions, 'scheduler'> {
  * const optimizer = tf.train.sgd(0.1)
  * fromLoop({
  *   steps: 20,
- *   step: () => ({ loss: optimizer.minimize(() => w.sub(3).square(), true)! }),
+ *   step: () => ({ loss: optimizer.minimize(() => w.sub(3).square().asScalar(), true)! }),
  * }).subscribe((s) => console.log(s.step, s.loss))
  * ```
  * @param options the loop

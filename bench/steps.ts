@@ -1,0 +1,74 @@
+import { map, Observable, type OperatorFunction } from 'rxjs'
+import { customMetrics, emitMetrics, memoryClient, mergeMetrics, stepLoss, throughputEvery, type TrainingStep } from '../index.js'
+import { median, type Row } from './report.js'
+
+const STEPS = 1_000_000
+
+/** A synchronous stream of `n` synthetic steps, 1 ms apart, made as they are consumed. */
+function syntheticSteps(n: number): Observable<TrainingStep> {
+  return new Observable<TrainingStep>((subscriber) => {
+    for (let i = 1; i <= n && !subscriber.closed; i++) {
+      subscriber.next({
+        step: i,
+        timeMs: i,
+        epoch: 0,
+        batch: i,
+        batchSize: 32,
+        loss: 1 / i,
+        metrics: { acc: 0.5, mae: 0.1 },
+        records: [],
+      })
+    }
+    subscriber.complete()
+  })
+}
+
+/** Nanoseconds per step of `pipeline` over STEPS steps: the best of `runs`. */
+function nsPerStep(pipeline: () => OperatorFunction<TrainingStep, unknown>, runs: number): number {
+  const times: number[] = []
+  let sink = 0
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint()
+    syntheticSteps(STEPS)
+      .pipe(pipeline())
+      .subscribe(() => sink++)
+    times.push(Number(process.hrtime.bigint() - t0) / STEPS)
+  }
+  if (sink === 0) throw new Error('nothing ran')
+  return Math.min(...times)
+}
+
+/** ns per step of the metric operators against a bare `map`, over 1e6 synthetic steps. */
+export function benchSteps(): Row[] {
+  const bare = () => map((s: TrainingStep) => s.loss)
+  const full = () => {
+    const client = memoryClient({ limit: 1024 })
+    return (source: Observable<TrainingStep>) =>
+      source.pipe(
+        mergeMetrics(stepLoss(), throughputEvery(30, { modelName: 'bench' }), customMetrics(['acc', 'mae'])),
+        emitMetrics(client),
+      )
+  }
+  // Warm both up, then alternate so neither gets the warmer machine.
+  nsPerStep(bare, 1)
+  nsPerStep(full, 1)
+  const bareNs: number[] = []
+  const fullNs: number[] = []
+  for (let i = 0; i < 3; i++) {
+    bareNs.push(nsPerStep(bare, 1))
+    fullNs.push(nsPerStep(full, 1))
+  }
+  const b = median(bareNs)
+  const f = median(fullNs)
+  return [
+    {
+      name: 'stepLoss+throughputEvery+customMetrics(2)+emitMetrics(memoryClient), 1e6 steps',
+      figure: f,
+      unit: 'ns/step',
+      baselineName: 'bare map',
+      baseline: b,
+      target: { on: 'ratio', op: '<=', value: 3 },
+    },
+    { name: 'same pipeline, throughput', figure: 1e9 / f, unit: 'steps/s', target: { on: 'figure', op: '>=', value: 1e6 } },
+  ]
+}

@@ -1,0 +1,55 @@
+import { expect } from 'chai'
+import { memoryClient } from '../../lib/metrics/memory.js'
+
+describe('memoryClient', () => {
+  it('records each kind in order, with its prefix, and values() reads one name', () => {
+    const client = memoryClient({ prefix: 'job.' })
+    client.emitCounter('run_steps.all', 100)
+    client.emitTimer('run_steps_elapsed_time.all', 0.25)
+    client.emitStore('step_loss', 0.5)
+    client.emitStore('step_loss', 0.25)
+    expect(client.metrics).to.deep.equal([
+      { kind: 'counter', name: 'job.run_steps.all', value: 100, tags: undefined },
+      { kind: 'timer', name: 'job.run_steps_elapsed_time.all', value: 0.25, tags: undefined },
+      { kind: 'store', name: 'job.step_loss', value: 0.5, tags: undefined },
+      { kind: 'store', name: 'job.step_loss', value: 0.25, tags: undefined },
+    ])
+    expect(client.values('job.step_loss')).to.deep.equal([0.5, 0.25])
+    expect(client.values('step_loss')).to.deep.equal([]) // the prefix is part of the name
+    expect(client.received).to.equal(4)
+  })
+
+  it("merges default tags under a metric's own, which win", () => {
+    const client = memoryClient({ defaultTags: { job: 'd', team: 'ml' } })
+    client.emitStore('a', 1, { job: 'own', model_name: 'm' })
+    client.emitStore('b', 2)
+    expect(client.metrics.map((m) => m.tags)).to.deep.equal([
+      { job: 'own', team: 'ml', model_name: 'm' },
+      { job: 'd', team: 'ml' },
+    ])
+  })
+
+  it('keeps only the newest `limit` metrics but counts all; limit 0 keeps none', () => {
+    const client = memoryClient({ limit: 2 })
+    for (let i = 1; i <= 5; i++) client.emitCounter('c', i)
+    expect(client.values('c')).to.deep.equal([4, 5])
+    expect(client.received).to.equal(5)
+    const none = memoryClient({ limit: 0 })
+    none.emitStore('s', 1)
+    expect(none.metrics).to.deep.equal([])
+    expect(none.received).to.equal(1)
+  })
+
+  it('clear() forgets the metrics and the count, and recording goes on after it', async () => {
+    const client = memoryClient()
+    client.emitCounter('c', 1)
+    client.clear()
+    expect(client.metrics).to.deep.equal([])
+    expect(client.received).to.equal(0)
+    client.emitCounter('c', 2)
+    expect(client.values('c')).to.deep.equal([2])
+    await client.flush()
+    await client.close()
+    await client.close()
+  })
+})

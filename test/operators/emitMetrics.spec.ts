@@ -1,0 +1,150 @@
+import { expect } from 'chai'
+import { TestScheduler } from 'rxjs/testing'
+import type { MetricsClient } from '../../lib/metrics/client.js'
+import { memoryClient } from '../../lib/metrics/memory.js'
+import type { Metric } from '../../lib/step.js'
+import { emitMetrics } from '../../operators/emitMetrics.js'
+
+const tags = { model_name: 'mnist', cluster_type: 'stable' }
+// Metrics carry the frame they sit on as timeMs.
+const c: Metric = { kind: 'counter', name: 'run_steps.all', value: 3, tags, step: 3, timeMs: 1 }
+const t: Metric = { kind: 'timer', name: 'run_steps_elapsed_time.all', value: 0.002, tags, step: 3, timeMs: 3 }
+const s: Metric = { kind: 'store', name: 'step_loss', value: 0.25, tags: undefined, step: 4, timeMs: 6 }
+
+describe('emitMetrics', () => {
+  let testScheduler: TestScheduler
+
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => expect(actual).to.deep.equal(expected))
+  })
+
+  it('emits and sends nothing for a source that never emits', () => {
+    const client = memoryClient()
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<Metric>('-')
+      const subs = '                 ^'
+      const expected = '             -'
+
+      expectObservable(source.pipe(emitMetrics(client))).toBe(expected)
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(client.received).to.equal(0)
+  })
+
+  it('completes at once and sends nothing for an empty source', () => {
+    const client = memoryClient()
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<Metric>('|')
+      const subs = '                 (^!)'
+      const expected = '             |'
+
+      expectObservable(source.pipe(emitMetrics(client))).toBe(expected)
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(client.received).to.equal(0)
+  })
+
+  it('sends one metric and passes it on', () => {
+    const client = memoryClient()
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-c|', { c })
+      const subs = '       ^-!'
+      const expected = '   -c|'
+
+      expectObservable(source.pipe(emitMetrics(client))).toBe(expected, { c })
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(client.metrics).to.deep.equal([{ kind: 'counter', name: 'run_steps.all', value: 3, tags }])
+  })
+
+  it('sends counters, timers and stores to their own methods, values unchanged, and passes each on', () => {
+    const client = memoryClient()
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-c-t--s|', { c, t, s })
+      const subs = '       ^------!'
+      const expected = '   -c-t--s|'
+
+      expectObservable(source.pipe(emitMetrics(client))).toBe(expected, { c, t, s })
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(client.metrics).to.deep.equal([
+      { kind: 'counter', name: 'run_steps.all', value: 3, tags },
+      { kind: 'timer', name: 'run_steps_elapsed_time.all', value: 0.002, tags },
+      { kind: 'store', name: 'step_loss', value: 0.25, tags: undefined },
+    ])
+  })
+
+  it('passes on the very metric objects it was given', () => {
+    const seen: Metric[] = []
+    testScheduler.run(({ cold, flush }) => {
+      cold('-c-t--s|', { c, t, s })
+        .pipe(emitMetrics(memoryClient()))
+        .subscribe((m) => seen.push(m))
+      flush()
+    })
+    expect(seen).to.have.length(3)
+    expect(seen[0]).to.equal(c)
+    expect(seen[1]).to.equal(t)
+    expect(seen[2]).to.equal(s)
+  })
+
+  it('errors with what the client throws, having sent what came before', () => {
+    const memory = memoryClient()
+    const error = new Error('statsd socket closed')
+    const client: MetricsClient = {
+      ...memory,
+      emitTimer: () => {
+        throw error
+      },
+    }
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-c-t--s|', { c, t, s })
+      const subs = '       ^--!'
+      const expected = '   -c-#'
+
+      expectObservable(source.pipe(emitMetrics(client))).toBe(expected, { c }, error)
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(memory.metrics).to.deep.equal([{ kind: 'counter', name: 'run_steps.all', value: 3, tags }])
+  })
+
+  it('passes on an error from the source', () => {
+    const client = memoryClient()
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const error = new Error('fit failed')
+      const source = cold('-c-#', { c }, error)
+      const subs = '       ^--!'
+      const expected = '   -c-#'
+
+      expectObservable(source.pipe(emitMetrics(client))).toBe(expected, { c }, error)
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(client.values('run_steps.all')).to.deep.equal([3])
+  })
+
+  it('keeps sending for a source that never ends', () => {
+    const client = memoryClient()
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-c-t--s-', { c, t, s })
+      const subs = '       ^'
+      const expected = '   -c-t--s-'
+
+      expectObservable(source.pipe(emitMetrics(client))).toBe(expected, { c, t, s })
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(client.received).to.equal(3)
+  })
+
+  it('stops sending at an early unsubscribe and unsubscribes from the source', () => {
+    const client = memoryClient()
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-c-t--s|', { c, t, s })
+      const subs = '       ^---!'
+      const expected = '   -c-t'
+
+      expectObservable(source.pipe(emitMetrics(client)), subs).toBe(expected, { c, t })
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(client.metrics.map((m) => m.name)).to.deep.equal(['run_steps.all', 'run_steps_elapsed_time.all'])
+  })
+})
