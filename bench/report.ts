@@ -37,10 +37,3 @@ export function printRows(title: string, rows: Row[]): void {
   for (const l of lines) console.log(l.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd())
   console.log()
 }
-
-/** Median of a list of numbers. */
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
