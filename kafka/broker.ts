@@ -437,6 +437,8 @@ export async function kafkaUp(opts: KafkaUpOptions = {}): Promise<{ brokers: str
     '-XX:MaxGCPauseMillis=20',
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${p.log4j}`,
+    // Extra JVM options, as Kafka's own scripts take them.
+    ...(process.env.KAFKA_OPTS ?? '').split(/\s+/).filter(Boolean),
     '-cp',
     join(LIBS, '*'),
     'kafka.Kafka',

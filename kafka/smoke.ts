@@ -136,7 +136,8 @@ async function main(): Promise<number> {
       () =>
       ({ namespace, level, log }: LogEntry) => {
         const { message, error } = log as { message: string; error?: string };
-        const line = `${logLevel[level]} ${namespace}: ${message}${error ? ` (${error})` : ''}`;
+        const lvl = Object.entries(logLevel).find(([, v]) => v === level)?.[0] ?? level;
+        const line = `${lvl} ${namespace}: ${message}${error ? ` (${error})` : ''}`;
         warnings.push(line);
       },
   });

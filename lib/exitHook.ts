@@ -54,6 +54,7 @@ export function installExitHook(options: ExitHookOptions = {}): () => void {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   for (const sig of signals) {
     if (constants.signals[sig] === undefined) throw new ConfigError(`installExitHook: unknown signal '${sig}'`)
+    if (sig === 'SIGKILL' || sig === 'SIGSTOP') throw new ConfigError(`installExitHook: ${sig} cannot be caught`)
   }
   let exiting = false
   const handler = (sig: NodeJS.Signals) => {

@@ -22,6 +22,8 @@ export function emitMetrics(client: MetricsClient): MonoTypeOperatorFunction<Met
     new Observable<Metric>((subscriber) =>
       source.subscribe({
         next(m) {
+          // A synchronous source keeps calling next after an error or an unsubscribe downstream.
+          if (subscriber.closed) return
           try {
             if (m.kind === 'store') client.emitStore(m.name, m.value, m.tags)
             else if (m.kind === 'counter') client.emitCounter(m.name, m.value, m.tags)

@@ -1,4 +1,5 @@
 import { connect, merge, type OperatorFunction } from 'rxjs'
+import { ConfigError } from '../lib/errors.js'
 import type { Metric, TrainingStep } from '../lib/step.js'
 import { metricOperator, stepHandlerOf, type StepHandler } from './metricOperator.js'
 
@@ -17,10 +18,12 @@ import { metricOperator, stepHandlerOf, type StepHandler } from './metricOperato
  * ```
  * @param operators metric operators, such as `stepLoss()` and `customMetrics([...])`
  * @returns one operator from steps to all their metrics
+ * @throws ConfigError when no operator is given
  */
 export function mergeMetrics(
   ...operators: OperatorFunction<TrainingStep, Metric>[]
 ): OperatorFunction<TrainingStep, Metric> {
+  if (operators.length === 0) throw new ConfigError('mergeMetrics: give at least one metric operator')
   const setups = operators.map(stepHandlerOf)
   if (setups.every((setup) => setup !== undefined)) {
     return metricOperator(() => {

@@ -42,6 +42,8 @@ export function metricOperator(setup: () => StepHandler): MetricOperator {
       const emit = (metric: Metric) => subscriber.next(metric)
       return source.subscribe({
         next(step) {
+          // A synchronous source keeps calling next after an error or an unsubscribe downstream.
+          if (subscriber.closed) return
           try {
             handle(step, emit)
           } catch (err) {

@@ -18,7 +18,9 @@ export interface ThroughputEveryOptions {
  * since the mark) and timer `run_steps_elapsed_time.all` (seconds per step since
  * the mark), then becomes the mark. With `startTimeSecs`, the first step also emits
  * timer `run_start_elapsed_time.all` (seconds from the job's start to that step).
- * Tags: `{ model_name, cluster_type }`. A step that did not advance `step` emits nothing.
+ * Tags: `{ model_name, cluster_type }`. A due step that did not advance `step` emits
+ * nothing and leaves the mark where it was; a step below the mark (a new run)
+ * becomes the mark and emits nothing.
  *
  * @example
  * ```ts
@@ -57,9 +59,16 @@ export function throughputEvery(
       const elapsedMs = s.timeMs - markTimeMs
       if (elapsedMs < everyMs) return
       const steps = s.step - markStep
+      // No progress: keep the mark, so the stalled time counts in the next report.
+      if (steps === 0) return
+      // The global step went back (a new run on the same stream): start over from here.
+      if (steps < 0) {
+        markStep = s.step
+        markTimeMs = s.timeMs
+        return
+      }
       markStep = s.step
       markTimeMs = s.timeMs
-      if (steps === 0) return
       emit({ kind: 'counter', name: 'run_steps.all', value: steps, tags, step: s.step, timeMs: s.timeMs })
       const value = elapsedMs / 1000 / steps
       emit({ kind: 'timer', name: 'run_steps_elapsed_time.all', value, tags, step: s.step, timeMs: s.timeMs })

@@ -222,6 +222,10 @@ describe('installExitHook', () => {
       )
       expect(process.listenerCount('SIGUSR2')).to.equal(before)
     })
+
+    it('throws ConfigError for a signal that cannot be caught', () => {
+      expect(() => installExitHook({ signals: ['SIGKILL'], exit: () => {} })).to.throw(ConfigError, 'installExitHook: SIGKILL cannot be caught')
+    })
   })
 })
 

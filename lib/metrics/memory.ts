@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js'
 import type { MetricKind, Tags } from '../step.js'
 import { mergeTags, type ClientOptions, type MetricsClient } from './client.js'
 
@@ -38,6 +39,9 @@ export function memoryClient(options: ClientOptions & { limit?: number } = {}): 
   const prefix = options.prefix ?? ''
   const defaults = options.defaultTags
   const limit = options.limit ?? Infinity
+  if (!(limit >= 0) || (limit !== Infinity && !Number.isInteger(limit))) {
+    throw new ConfigError(`memoryClient: limit must be a whole number >= 0, got ${String(options.limit)}`)
+  }
   // Columns rather than an object per metric, so recording allocates nothing; with a
   // limit they form a ring (the newest `limit` metrics).
   let kinds: MetricKind[] = []

@@ -132,9 +132,10 @@ export function prometheusClient(options: PrometheusClientOptions = {}): Prometh
     const tags = mergeTags(defaults, own)
     const entry = find(kind, name, tags)
     const labels = labelValues(entry, name, tags)
-    if (kind === 'counter') (entry.metric as Counter<string>).inc(labels, value)
-    else if (kind === 'timer') (entry.metric as Histogram<string>).observe(labels, value)
-    else (entry.metric as Gauge<string>).set(labels, value)
+    if (kind === 'timer') (entry.metric as Histogram<string>).observe(labels, value)
+    else if (kind === 'store') (entry.metric as Gauge<string>).set(labels, value)
+    else if (value >= 0) (entry.metric as Counter<string>).inc(labels, value)
+    else throw new MetricsClientError(`prometheusClient: counter '${name}' can only go up, got ${value}`)
   }
 
   let closed: Promise<void> | undefined

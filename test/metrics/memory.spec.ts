@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { ConfigError } from '../../lib/errors.js'
 import { memoryClient } from '../../lib/metrics/memory.js'
 
 describe('memoryClient', () => {
@@ -40,6 +41,25 @@ describe('memoryClient', () => {
     expect(none.received).to.equal(1)
   })
 
+  it('with a limit, keeps order across many wraps of its ring, and clear() resets the ring', () => {
+    const client = memoryClient({ limit: 3, prefix: 'p.' })
+    for (let i = 1; i <= 10; i++) client.emitStore(i % 2 ? 'odd' : 'even', i, { i: String(i) })
+    expect(client.metrics).to.deep.equal([
+      { kind: 'store', name: 'p.even', value: 8, tags: { i: '8' } },
+      { kind: 'store', name: 'p.odd', value: 9, tags: { i: '9' } },
+      { kind: 'store', name: 'p.even', value: 10, tags: { i: '10' } },
+    ])
+    expect(client.values('p.even')).to.deep.equal([8, 10])
+    client.clear()
+    client.emitCounter('c', 1)
+    client.emitTimer('t', 2)
+    expect(client.metrics.map((m) => [m.kind, m.name, m.value])).to.deep.equal([
+      ['counter', 'p.c', 1],
+      ['timer', 'p.t', 2],
+    ])
+    expect(client.received).to.equal(2)
+  })
+
   it('clear() forgets the metrics and the count, and recording goes on after it', async () => {
     const client = memoryClient()
     client.emitCounter('c', 1)
@@ -51,5 +71,10 @@ describe('memoryClient', () => {
     await client.flush()
     await client.close()
     await client.close()
+  })
+
+  it('rejects a limit that is negative or not whole, naming it', () => {
+    expect(() => memoryClient({ limit: -1 })).to.throw(ConfigError, 'memoryClient: limit must be a whole number >= 0, got -1')
+    expect(() => memoryClient({ limit: 2.5 })).to.throw(ConfigError, 'got 2.5')
   })
 })

@@ -116,6 +116,14 @@ describe('prometheusClient over real HTTP on 127.0.0.1', () => {
     )
   })
 
+  it('throws MetricsClientError naming the counter when it would go down', () => {
+    const client = open({})
+    expect(() => client.emitCounter('run_steps.all', -3)).to.throw(
+      MetricsClientError,
+      "prometheusClient: counter 'run_steps.all' can only go up, got -3",
+    )
+  })
+
   it('registers in a registry it is given', async () => {
     const registry = new Registry()
     const client = open({ registry, prefix: 'rx_' })

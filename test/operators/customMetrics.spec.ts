@@ -14,7 +14,9 @@ describe('customMetrics', () => {
   let testScheduler: TestScheduler
 
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).to.deep.equal(expected))
+    testScheduler = new TestScheduler((actual, expected) => {
+      expect(actual).to.deep.equal(expected)
+    })
   })
 
   const a = makeStep({ step: 1, timeMs: 1, loss: 0.9, metrics: { acc: 0.5, mse: 0.25 } })

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { from, take } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import type { MetricsClient } from '../../lib/metrics/client.js'
 import { memoryClient } from '../../lib/metrics/memory.js'
@@ -15,15 +16,17 @@ describe('emitMetrics', () => {
   let testScheduler: TestScheduler
 
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).to.deep.equal(expected))
+    testScheduler = new TestScheduler((actual, expected) => {
+      expect(actual).to.deep.equal(expected)
+    })
   })
 
   it('emits and sends nothing for a source that never emits', () => {
     const client = memoryClient()
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold<Metric>('-')
-      const subs = '                 ^'
-      const expected = '             -'
+      const subs = '               ^'
+      const expected = '           -'
 
       expectObservable(source.pipe(emitMetrics(client))).toBe(expected)
       expectSubscriptions(source.subscriptions).toBe(subs)
@@ -35,8 +38,8 @@ describe('emitMetrics', () => {
     const client = memoryClient()
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold<Metric>('|')
-      const subs = '                 (^!)'
-      const expected = '             |'
+      const subs = '               (^!)'
+      const expected = '           |'
 
       expectObservable(source.pipe(emitMetrics(client))).toBe(expected)
       expectSubscriptions(source.subscriptions).toBe(subs)
@@ -146,5 +149,12 @@ describe('emitMetrics', () => {
       expectSubscriptions(source.subscriptions).toBe(subs)
     })
     expect(client.metrics.map((m) => m.name)).to.deep.equal(['run_steps.all', 'run_steps_elapsed_time.all'])
+  })
+  it('sends nothing after an unsubscribe, even from a synchronous source', () => {
+    const client = memoryClient()
+    const seen: Metric[] = []
+    from([c, t, s]).pipe(emitMetrics(client), take(1)).subscribe((m) => seen.push(m))
+    expect(seen).to.deep.equal([c])
+    expect(client.received).to.equal(1)
   })
 })

@@ -13,7 +13,9 @@ describe('stepLoss', () => {
   let testScheduler: TestScheduler
 
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).to.deep.equal(expected))
+    testScheduler = new TestScheduler((actual, expected) => {
+      expect(actual).to.deep.equal(expected)
+    })
   })
 
   // Steps carry the frame they sit on as timeMs.

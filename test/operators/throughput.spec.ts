@@ -13,7 +13,9 @@ describe('throughput', () => {
   let testScheduler: TestScheduler
 
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).to.deep.equal(expected))
+    testScheduler = new TestScheduler((actual, expected) => {
+      expect(actual).to.deep.equal(expected)
+    })
   })
 
   it('throws ConfigError at creation for a windowSize below 2 or not an integer, or availableFlops <= 0', () => {

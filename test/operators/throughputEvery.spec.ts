@@ -19,7 +19,9 @@ describe('throughputEvery', () => {
   let testScheduler: TestScheduler
 
   beforeEach(() => {
-    testScheduler = new TestScheduler((actual, expected) => expect(actual).to.deep.equal(expected))
+    testScheduler = new TestScheduler((actual, expected) => {
+      expect(actual).to.deep.equal(expected)
+    })
   })
 
   it('throws ConfigError at creation for a negative, NaN or infinite interval', () => {
@@ -130,6 +132,21 @@ describe('throughputEvery', () => {
     })
   })
 
+  it('takes a step below the mark (a new run on the stream) as the new mark, emitting nothing for it', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const a = makeStep({ step: 10, timeMs: 0 })
+      const b = makeStep({ step: 1, timeMs: 6 }) // due, but the global step went back
+      const c = makeStep({ step: 3, timeMs: 12 })
+      const source = cold('a-----b-----c-|', { a, b, c })
+      const expected = '   ------------(ct)|'
+
+      expectObservable(source.pipe(throughputEvery(0.005, { modelName: 'mnist' }))).toBe(expected, {
+        c: runSteps(2, c),
+        t: stepTime(0.003, c), // 0.006 s since b / 2 steps
+      })
+    })
+  })
+
   it('emits nothing for a zero step interval (where the Python divides by zero)', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const a = makeStep({ step: 1, timeMs: 0 })
@@ -138,10 +155,10 @@ describe('throughputEvery', () => {
       const source = cold('a----b----c---|', { a, b, c })
       const expected = '   ----------(ct)|'
 
-      // b still became the mark: c reports 1 step over the 5 ms since b.
+      // b did not become the mark: c reports 1 step over the 10 ms since a, stall included.
       expectObservable(source.pipe(throughputEvery(0.005, { modelName: 'mnist' }))).toBe(expected, {
         c: runSteps(1, c),
-        t: stepTime(0.005, c),
+        t: stepTime(0.01, c),
       })
     })
   })
