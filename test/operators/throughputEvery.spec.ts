@@ -137,7 +137,7 @@ describe('throughputEvery', () => {
       const a = makeStep({ step: 10, timeMs: 0 })
       const b = makeStep({ step: 1, timeMs: 6 }) // due, but the global step went back
       const c = makeStep({ step: 3, timeMs: 12 })
-      const source = cold('a-----b-----c-|', { a, b, c })
+      const source = cold('a-----b-----c---|', { a, b, c })
       const expected = '   ------------(ct)|'
 
       expectObservable(source.pipe(throughputEvery(0.005, { modelName: 'mnist' }))).toBe(expected, {
