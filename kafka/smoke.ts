@@ -254,8 +254,12 @@ async function main(): Promise<number> {
     return 'commit + abort, read_committed saw the 10 committed only';
   });
 
+  let firstMs = 0; // connect() .. first message
+  let readMs = 0; // connect() .. last expected message
+  let disconnectMs = 0;
   async function consumeAll(gid: string, expect: number): Promise<Set<string>> {
     const consumer = kafka.consumer({ groupId: gid, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    const tc = Date.now();
     await consumer.connect();
     const seen = new Set<string>();
     let dup = 0;
@@ -263,16 +267,20 @@ async function main(): Promise<number> {
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       await consumer.run({
         eachMessage: async ({ message }) => {
+          if (seen.size === 0) firstMs = Date.now() - tc;
           const v = message.value!.toString();
           if (seen.has(v)) dup++;
           seen.add(v);
         },
       });
       const t0 = Date.now();
-      while (seen.size < expect && Date.now() - t0 < 60_000) await sleep(100);
+      while (seen.size < expect && Date.now() - t0 < 60_000) await sleep(50);
+      readMs = Date.now() - tc;
       await sleep(1000); // let the last offsets commit (autoCommitInterval default 5 s, commit on stop)
     } finally {
-      await consumer.disconnect();
+      const td = Date.now();
+      await consumer.disconnect(); // waits for the in-flight fetch (maxWaitTimeInMs, 5 s by default)
+      disconnectMs = Date.now() - td;
     }
     check(dup === 0, `${dup} duplicates`);
     return seen;
@@ -283,7 +291,7 @@ async function main(): Promise<number> {
     const seen = await consumeAll(groupId, N);
     const missing = Array.from({ length: N }, (_, i) => `m${i}`).filter((v) => !seen.has(v));
     check(seen.size === N && missing.length === 0, `got ${seen.size}, missing ${missing.slice(0, 5).join(',')}`);
-    return `${seen.size} distinct, in ${Date.now() - t0} ms incl. join`;
+    return `${seen.size} distinct; first after ${firstMs} ms, all after ${readMs} ms (from connect, incl. group join), disconnect ${disconnectMs} ms, step ${Date.now() - t0} ms`;
   });
   await step('admin fetchOffsets (OffsetFetch) = committed', async () => {
     const r = await admin.fetchOffsets({ groupId, topics: [topic] });
