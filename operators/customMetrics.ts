@@ -41,7 +41,7 @@ export function customMetrics(
     : names.map((name) => (metrics as MetricSelectors)[name]!)
   const tags = options.tags
   const count = names.length
-  return metricOperator(() => (s, emit) => {
+  return metricOperator((emit) => (s) => {
     for (let i = 0; i < count; i++) {
       emit({ kind: 'store', name: names[i]!, value: +selectors[i]!(s), tags, step: s.step, timeMs: s.timeMs })
     }

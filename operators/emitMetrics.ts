@@ -1,10 +1,12 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs'
-import type { MetricsClient } from '../lib/metrics/client.js'
+import { metricSender, type MetricsClient } from '../lib/metrics/client.js'
 import type { Metric } from '../lib/step.js'
+import { fuseAfter, type Emit } from './metricOperator.js'
 
 /**
  * Sends each metric to a {@link MetricsClient} (counter, timer or store by its
- * `kind`) and passes it on. A client that throws errors the stream.
+ * `kind`) and passes it on. A client that throws errors the stream. Right after a
+ * metric operator it runs in that operator's subscriber.
  *
  * @example
  * ```ts
@@ -18,24 +20,29 @@ import type { Metric } from '../lib/step.js'
  * @returns an operator that passes metrics through
  */
 export function emitMetrics(client: MetricsClient): MonoTypeOperatorFunction<Metric> {
-  return (source) =>
-    new Observable<Metric>((subscriber) =>
-      source.subscribe({
-        next(m) {
-          // A synchronous source keeps calling next after an error or an unsubscribe downstream.
-          if (subscriber.closed) return
-          try {
-            if (m.kind === 'store') client.emitStore(m.name, m.value, m.tags)
-            else if (m.kind === 'counter') client.emitCounter(m.name, m.value, m.tags)
-            else client.emitTimer(m.name, m.value, m.tags)
-          } catch (err) {
-            subscriber.error(err)
-            return
-          }
-          subscriber.next(m)
-        },
-        error: (err) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      }),
+  const send = metricSender(client)
+  const wrap = (emit: Emit): Emit => (m) => {
+    send(m)
+    emit(m)
+  }
+  return (metrics) =>
+    fuseAfter(metrics, wrap, (source) =>
+      new Observable<Metric>((subscriber) =>
+        source.subscribe({
+          next(m) {
+            // A synchronous source keeps calling after an error or unsubscribe; send no more.
+            if (subscriber.closed) return
+            try {
+              send(m)
+            } catch (err) {
+              subscriber.error(err)
+              return
+            }
+            subscriber.next(m)
+          },
+          error: (err) => subscriber.error(err),
+          complete: () => subscriber.complete(),
+        }),
+      ),
     )
 }

@@ -26,11 +26,11 @@ export function mergeMetrics(
   if (operators.length === 0) throw new ConfigError('mergeMetrics: give at least one metric operator')
   const setups = operators.map(stepHandlerOf)
   if (setups.every((setup) => setup !== undefined)) {
-    return metricOperator(() => {
-      const handlers: StepHandler[] = setups.map((setup) => setup!())
+    return metricOperator((emit) => {
+      const handlers: StepHandler[] = setups.map((setup) => setup!(emit))
       const count = handlers.length
-      return (step, emit) => {
-        for (let i = 0; i < count; i++) handlers[i]!(step, emit)
+      return (step) => {
+        for (let i = 0; i < count; i++) handlers[i]!(step)
       }
     })
   }

@@ -1,51 +1,62 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import type { Metric, TrainingStep } from '../lib/step.js'
 
-/** Handles one step: calls `emit` for each metric the step yields. May throw. */
-export type StepHandler = (step: TrainingStep, emit: (metric: Metric) => void) => void
+/** Sends one metric downstream. */
+export type Emit = (metric: Metric) => void
+
+/** Handles one step, calling its `emit` for each metric the step yields. May throw. */
+export type StepHandler = (step: TrainingStep) => void
+
+/** Makes a fresh handler (fresh state) for one subscription, given where its metrics go. */
+export type StepHandlerSetup = (emit: Emit) => StepHandler
 
 const SETUP = Symbol('rxtrain.metricOperator')
+const FUSABLE = Symbol('rxtrain.fusable')
 
 /** A metric operator built by {@link metricOperator}: an ordinary RxJS operator that also carries its step handler. */
 export interface MetricOperator extends OperatorFunction<TrainingStep, Metric> {
-  /** Makes a fresh handler (fresh state), one per subscription. */
-  readonly [SETUP]: () => StepHandler
+  readonly [SETUP]: StepHandlerSetup
+}
+
+/** What a metric operator's output remembers, so the next stage can run in the same subscriber. */
+interface Fusable {
+  source: Observable<TrainingStep>
+  setup: StepHandlerSetup
 }
 
 /**
- * Builds a metric operator from a per-subscription step handler. The handler's
- * state lives in `setup`'s closure, so each subscription starts fresh; a handler
- * that throws errors the stream. {@link mergeMetrics} runs several such operators
- * in one subscriber instead of a subject and a merge, which is what keeps the
- * per-step cost low.
+ * Builds a metric operator from a step handler made fresh on each subscribe:
+ * `setup(emit)` returns a function of the step that calls `emit` for each metric.
+ * State lives in `setup`'s closure; a handler that throws errors the stream.
+ * {@link mergeMetrics} and {@link emitMetrics} run such operators in one subscriber
+ * (no subject, merge or extra hop per metric), which keeps the per-step cost low.
  *
  * @example
  * ```ts
  * import { fromLoop, metricOperator } from 'rxtrain'
  * const lossDelta = () =>
- *   metricOperator(() => {
+ *   metricOperator((emit) => {
  *     let last = NaN
- *     return (s, emit) => {
+ *     return (s) => {
  *       if (!Number.isNaN(last)) emit({ kind: 'store', name: 'loss_delta', value: s.loss - last, tags: undefined, step: s.step, timeMs: s.timeMs })
  *       last = s.loss
  *     }
  *   })
  * fromLoop({ steps: 3, step: (i) => ({ loss: 1 / (i + 1) }) }).pipe(lossDelta()).subscribe(console.log)
  * ```
- * @param setup called on each subscribe; returns the step handler
+ * @param setup called on each subscribe with `emit`; returns the step handler
  * @returns the operator
  */
-export function metricOperator(setup: () => StepHandler): MetricOperator {
-  const operator = (source: Observable<TrainingStep>) =>
-    new Observable<Metric>((subscriber) => {
-      const handle = setup()
-      const emit = (metric: Metric) => subscriber.next(metric)
+export function metricOperator(setup: StepHandlerSetup): MetricOperator {
+  const operator = (source: Observable<TrainingStep>) => {
+    const metrics = new Observable<Metric>((subscriber) => {
+      const handle = setup((metric) => subscriber.next(metric))
       return source.subscribe({
         next(step) {
-          // A synchronous source keeps calling next after an error or an unsubscribe downstream.
+          // A synchronous source keeps calling after an error or unsubscribe; do no more work.
           if (subscriber.closed) return
           try {
-            handle(step, emit)
+            handle(step)
           } catch (err) {
             subscriber.error(err)
           }
@@ -54,10 +65,28 @@ export function metricOperator(setup: () => StepHandler): MetricOperator {
         complete: () => subscriber.complete(),
       })
     })
+    const fusable: Fusable = { source, setup }
+    return Object.assign(metrics, { [FUSABLE]: fusable })
+  }
   return Object.assign(operator, { [SETUP]: setup })
 }
 
-/** The step handler factory of `operator` when it is a {@link MetricOperator}. */
-export function stepHandlerOf(operator: OperatorFunction<TrainingStep, Metric>): (() => StepHandler) | undefined {
+/** The handler setup of `operator` when it is a {@link MetricOperator}. */
+export function stepHandlerOf(operator: OperatorFunction<TrainingStep, Metric>): StepHandlerSetup | undefined {
   return (operator as Partial<MetricOperator>)[SETUP]
+}
+
+/**
+ * Adds a stage after a metric stream: when `metrics` came straight from a metric
+ * operator, `wrap` joins that operator's subscriber (each metric goes through
+ * `wrap`'s emit, then on); otherwise it is `fallback(metrics)`.
+ */
+export function fuseAfter(
+  metrics: Observable<Metric>,
+  wrap: (emit: Emit) => Emit,
+  fallback: (metrics: Observable<Metric>) => Observable<Metric>,
+): Observable<Metric> {
+  const fusable = (metrics as Observable<Metric> & { [FUSABLE]?: Fusable })[FUSABLE]
+  if (fusable === undefined) return fallback(metrics)
+  return metricOperator((emit) => fusable.setup(wrap(emit)))(fusable.source)
 }

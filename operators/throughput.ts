@@ -1,5 +1,5 @@
 import { ConfigError } from '../lib/errors.js'
-import type { Metric, Tags, TrainingStep } from '../lib/step.js'
+import type { Tags, TrainingStep } from '../lib/step.js'
 import { metricOperator, type MetricOperator } from './metricOperator.js'
 
 /** Options of {@link throughput}. */
@@ -53,7 +53,7 @@ export function throughput(options: ThroughputOptions = {}): MetricOperator {
     flops: `${prefix}flops_per_sec`,
     mfu: `${prefix}mfu`,
   }
-  return metricOperator(() => {
+  return metricOperator((emit) => {
     // Ring buffers of running totals at each step, so a window's figure is last - first.
     const timeMs = new Float64Array(windowSize)
     const samples = new Float64Array(windowSize)
@@ -63,9 +63,9 @@ export function throughput(options: ThroughputOptions = {}): MetricOperator {
     let totalSamples = 0
     let totalItems = 0
     let totalFlops = 0
-    const store = (emit: (m: Metric) => void, name: string, value: number, s: TrainingStep) =>
+    const store = (name: string, value: number, s: TrainingStep) =>
       emit({ kind: 'store', name, value, tags, step: s.step, timeMs: s.timeMs })
-    return (s, emit) => {
+    return (s) => {
       let stepItems = 0
       let stepFlops = 0
       if (items) stepItems = items(s)
@@ -83,13 +83,13 @@ export function throughput(options: ThroughputOptions = {}): MetricOperator {
       const first = count % windowSize
       const elapsed = (s.timeMs - timeMs[first]!) / 1000
       if (!(elapsed > 0)) return
-      store(emit, names.batches, (windowSize - 1) / elapsed, s)
-      store(emit, names.samples, (totalSamples - samples[first]!) / elapsed, s)
-      if (items) store(emit, names.items, (totalItems - itemsSeen[first]!) / elapsed, s)
+      store(names.batches, (windowSize - 1) / elapsed, s)
+      store(names.samples, (totalSamples - samples[first]!) / elapsed, s)
+      if (items) store(names.items, (totalItems - itemsSeen[first]!) / elapsed, s)
       if (flopsOf) {
         const flopsPerSec = (totalFlops - flops[first]!) / elapsed
-        store(emit, names.flops, flopsPerSec, s)
-        if (availableFlops !== undefined) store(emit, names.mfu, flopsPerSec / availableFlops, s)
+        store(names.flops, flopsPerSec, s)
+        if (availableFlops !== undefined) store(names.mfu, flopsPerSec / availableFlops, s)
       }
     }
   })

@@ -43,10 +43,10 @@ export function throughputEvery(
   const tags: Tags = { model_name: options.modelName ?? '', cluster_type: options.clusterType ?? 'stable' }
   const everyMs = secs * 1000
   const startTimeSecs = options.startTimeSecs
-  return metricOperator(() => {
+  return metricOperator((emit) => {
     let markStep = -1
     let markTimeMs = 0
-    return (s, emit) => {
+    return (s) => {
       if (markStep < 0) {
         markStep = s.step
         markTimeMs = s.timeMs

@@ -1,4 +1,4 @@
-import type { Tags } from '../step.js'
+import type { Metric, Tags } from '../step.js'
 
 /**
  * A metrics backend, as Monolith's metric client: counters, timers (seconds) and
@@ -39,4 +39,13 @@ export function mergeTags(defaults: Tags | undefined, tags: Tags | undefined): T
   if (defaults === undefined) return tags
   if (tags === undefined) return defaults
   return { ...defaults, ...tags }
+}
+
+/** A function that sends a metric event to `client` by its kind. */
+export function metricSender(client: MetricsClient): (metric: Metric) => void {
+  return (m) => {
+    if (m.kind === 'store') client.emitStore(m.name, m.value, m.tags)
+    else if (m.kind === 'counter') client.emitCounter(m.name, m.value, m.tags)
+    else client.emitTimer(m.name, m.value, m.tags)
+  }
 }

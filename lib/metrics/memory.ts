@@ -22,6 +22,78 @@ export interface MemoryClient extends MetricsClient {
   clear(): void
 }
 
+class Memory implements MemoryClient {
+  // Columns rather than an object per metric, so recording allocates nothing; with a
+  // limit they form a ring holding the newest `limit` metrics.
+  private kinds: MetricKind[] = []
+  private names: string[] = []
+  private numbers: number[] = []
+  private tagSets: (Tags | undefined)[] = []
+  private size = 0
+  private next = 0
+  received = 0
+
+  constructor(
+    private readonly prefix: string,
+    private readonly defaults: Tags | undefined,
+    private readonly limit: number,
+  ) {}
+
+  private record(kind: MetricKind, name: string, value: number, tags: Tags | undefined): void {
+    this.received++
+    if (this.limit === 0) return
+    let at: number
+    if (this.size < this.limit) at = this.size++
+    else {
+      at = this.next
+      this.next = at + 1 === this.limit ? 0 : at + 1
+    }
+    this.kinds[at] = kind
+    this.names[at] = this.prefix === '' ? name : this.prefix + name
+    this.numbers[at] = value
+    this.tagSets[at] = this.defaults === undefined ? tags : mergeTags(this.defaults, tags)
+  }
+
+  get metrics(): RecordedMetric[] {
+    const out: RecordedMetric[] = []
+    for (let i = 0; i < this.size; i++) {
+      const at = (this.next + i) % this.size
+      out.push({ kind: this.kinds[at]!, name: this.names[at]!, value: this.numbers[at]!, tags: this.tagSets[at] })
+    }
+    return out
+  }
+
+  emitCounter(name: string, value: number, tags?: Tags): void {
+    this.record('counter', name, value, tags)
+  }
+
+  emitTimer(name: string, value: number, tags?: Tags): void {
+    this.record('timer', name, value, tags)
+  }
+
+  emitStore(name: string, value: number, tags?: Tags): void {
+    this.record('store', name, value, tags)
+  }
+
+  values(name: string): number[] {
+    return this.metrics.filter((m) => m.name === name).map((m) => m.value)
+  }
+
+  clear(): void {
+    this.kinds = []
+    this.names = []
+    this.numbers = []
+    this.tagSets = []
+    this.size = 0
+    this.next = 0
+    this.received = 0
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
+
 /**
  * A client that records metrics in memory.
  *
@@ -36,58 +108,9 @@ export interface MemoryClient extends MetricsClient {
  * @returns the client
  */
 export function memoryClient(options: ClientOptions & { limit?: number } = {}): MemoryClient {
-  const prefix = options.prefix ?? ''
-  const defaults = options.defaultTags
   const limit = options.limit ?? Infinity
   if (!(limit >= 0) || (limit !== Infinity && !Number.isInteger(limit))) {
     throw new ConfigError(`memoryClient: limit must be a whole number >= 0, got ${String(options.limit)}`)
   }
-  // Columns rather than an object per metric, so recording allocates nothing; with a
-  // limit they form a ring (the newest `limit` metrics).
-  let kinds: MetricKind[] = []
-  let names: string[] = []
-  let values: number[] = []
-  let tagSets: (Tags | undefined)[] = []
-  let next = 0
-  let received = 0
-  const record = (kind: MetricKind, name: string, value: number, tags?: Tags) => {
-    received++
-    if (limit === 0) return
-    const at = names.length < limit ? names.length : next
-    kinds[at] = kind
-    names[at] = prefix === '' ? name : prefix + name
-    values[at] = value
-    tagSets[at] = defaults === undefined ? tags : mergeTags(defaults, tags)
-    if (at === next && names.length >= limit) next = (next + 1) % limit
-  }
-  const ordered = (): RecordedMetric[] => {
-    const out: RecordedMetric[] = []
-    for (let i = 0; i < names.length; i++) {
-      const at = (next + i) % names.length
-      out.push({ kind: kinds[at]!, name: names[at]!, value: values[at]!, tags: tagSets[at] })
-    }
-    return out
-  }
-  return {
-    get metrics() {
-      return ordered()
-    },
-    get received() {
-      return received
-    },
-    emitCounter: (name, value, tags) => record('counter', name, value, tags),
-    emitTimer: (name, value, tags) => record('timer', name, value, tags),
-    emitStore: (name, value, tags) => record('store', name, value, tags),
-    values: (name) => ordered().filter((m) => m.name === name).map((m) => m.value),
-    clear() {
-      kinds = []
-      names = []
-      values = []
-      tagSets = []
-      next = 0
-      received = 0
-    },
-    flush: async () => {},
-    close: async () => {},
-  }
+  return new Memory(options.prefix ?? '', options.defaultTags, limit)
 }

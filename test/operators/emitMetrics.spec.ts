@@ -3,8 +3,10 @@ import { from, take } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import type { MetricsClient } from '../../lib/metrics/client.js'
 import { memoryClient } from '../../lib/metrics/memory.js'
-import type { Metric } from '../../lib/step.js'
+import type { Metric, TrainingStep } from '../../lib/step.js'
 import { emitMetrics } from '../../operators/emitMetrics.js'
+import { stepLoss } from '../../operators/stepLoss.js'
+import { makeStep } from '../support/steps.js'
 
 const tags = { model_name: 'mnist', cluster_type: 'stable' }
 // Metrics carry the frame they sit on as timeMs.
@@ -95,10 +97,13 @@ describe('emitMetrics', () => {
     const memory = memoryClient()
     const error = new Error('statsd socket closed')
     const client: MetricsClient = {
-      ...memory,
+      emitCounter: (name, value, tags) => memory.emitCounter(name, value, tags),
+      emitStore: (name, value, tags) => memory.emitStore(name, value, tags),
       emitTimer: () => {
         throw error
       },
+      flush: () => memory.flush(),
+      close: () => memory.close(),
     }
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-c-t--s|', { c, t, s })
@@ -156,5 +161,77 @@ describe('emitMetrics', () => {
     from([c, t, s]).pipe(emitMetrics(client), take(1)).subscribe((m) => seen.push(m))
     expect(seen).to.deep.equal([c])
     expect(client.received).to.equal(1)
+  })
+})
+
+describe('emitMetrics right after a metric operator (fused into its subscriber)', () => {
+  let testScheduler: TestScheduler
+
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => {
+      expect(actual).to.deep.equal(expected)
+    })
+  })
+
+  const a = makeStep({ step: 1, timeMs: 1, loss: 0.5 })
+  const b = makeStep({ step: 2, timeMs: 3, loss: 0.25 })
+  const loss = (x: TrainingStep): Metric => ({ kind: 'store', name: 'step_loss', value: x.loss, tags: undefined, step: x.step, timeMs: x.timeMs })
+
+  it('sends each metric and passes it on, keeping the source subscription and its teardown', () => {
+    const client = memoryClient()
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-b|', { a, b })
+      const subs = '       ^---!'
+      const expected = '   -a-b|'
+
+      expectObservable(source.pipe(stepLoss(), emitMetrics(client))).toBe(expected, { a: loss(a), b: loss(b) })
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(client.values('step_loss')).to.deep.equal([0.5, 0.25])
+  })
+
+  it('errors with what the client throws and unsubscribes from the steps', () => {
+    const error = new Error('client closed')
+    const client: MetricsClient = {
+      emitCounter: () => {},
+      emitTimer: () => {},
+      emitStore: (_name, value) => {
+        if (value < 0.5) throw error
+      },
+      flush: async () => {},
+      close: async () => {},
+    }
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-b-a|', { a, b })
+      const subs = '       ^--!'
+      const expected = '   -a-#'
+
+      expectObservable(source.pipe(stepLoss(), emitMetrics(client))).toBe(expected, { a: loss(a) }, error)
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+  })
+
+  it('stops at an early unsubscribe', () => {
+    const client = memoryClient()
+    testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const source = hot('-a-b-a-b', { a, b })
+      const subs = '      ^--!'
+      const expected = '  -a--'
+
+      expectObservable(source.pipe(stepLoss(), emitMetrics(client)), subs).toBe(expected, { a: loss(a) })
+      expectSubscriptions(source.subscriptions).toBe(subs)
+    })
+    expect(client.received).to.equal(1)
+  })
+
+  it('chains: two clients after one operator both receive every metric, in order', () => {
+    const first = memoryClient()
+    const second = memoryClient()
+    testScheduler.run(({ cold, expectObservable }) => {
+      const source = cold('-a-b|', { a, b })
+      expectObservable(source.pipe(stepLoss(), emitMetrics(first), emitMetrics(second))).toBe('-a-b|', { a: loss(a), b: loss(b) })
+    })
+    expect(first.values('step_loss')).to.deep.equal([0.5, 0.25])
+    expect(second.values('step_loss')).to.deep.equal([0.5, 0.25])
   })
 })

@@ -11,9 +11,9 @@ function store(name: string, value: number, s: TrainingStep): Metric {
 
 /** The doc comment's example: the change in loss since the previous step, state per subscription. */
 const lossDelta = () =>
-  metricOperator(() => {
+  metricOperator((emit) => {
     let last = NaN
-    return (s, emit) => {
+    return (s) => {
       if (!Number.isNaN(last)) emit(store('loss_delta', s.loss - last, s))
       last = s.loss
     }
@@ -65,7 +65,7 @@ describe('metricOperator', () => {
       const source = cold('-a---|', { a })
       const expected = '   -(xy)|'
 
-      const both = metricOperator(() => (s, emit) => {
+      const both = metricOperator((emit) => (s) => {
         emit(store('x', s.loss, s))
         emit(store('y', s.step, s))
       })
@@ -109,7 +109,7 @@ describe('metricOperator', () => {
       const subs = '       ^----!'
       const expected = '   -(xy)(z#)'
 
-      const failing = metricOperator(() => (s, emit) => {
+      const failing = metricOperator((emit) => (s) => {
         emit(store('x', s.step, s))
         if (s.step === 2) throw error
         emit(store('y', s.step, s))
@@ -172,7 +172,7 @@ describe('metricOperator', () => {
   it('calls the handler no more once it threw or was unsubscribed, even from a synchronous source', () => {
     let calls = 0
     const counting = (fail: boolean) =>
-      metricOperator(() => (s, emit) => {
+      metricOperator((emit) => (s) => {
         calls++
         if (fail) throw new Error('boom')
         emit(store('x', s.step, s))
