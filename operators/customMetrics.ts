@@ -43,7 +43,7 @@ export function customMetrics(
   const count = names.length
   return metricOperator((emit) => (s) => {
     for (let i = 0; i < count; i++) {
-      emit({ kind: 'store', name: names[i]!, value: +selectors[i]!(s), tags, step: s.step, timeMs: s.timeMs })
+      emit('store', names[i]!, +selectors[i]!(s), tags, s)
     }
   })
 }

@@ -21,10 +21,12 @@ import { fuseAfter, type Emit } from './metricOperator.js'
  */
 export function emitMetrics(client: MetricsClient): MonoTypeOperatorFunction<Metric> {
   const send = metricSender(client)
-  const wrap = (emit: Emit): Emit => (m) => {
-    send(m)
-    emit(m)
-  }
+  const wrap =
+    (emit: Emit): Emit =>
+    (kind, name, value, tags, step) => {
+      send(kind, name, value, tags)
+      emit(kind, name, value, tags, step)
+    }
   return (metrics) =>
     fuseAfter(metrics, wrap, (source) =>
       new Observable<Metric>((subscriber) =>
@@ -33,7 +35,7 @@ export function emitMetrics(client: MetricsClient): MonoTypeOperatorFunction<Met
             // A synchronous source keeps calling after an error or unsubscribe; send no more.
             if (subscriber.closed) return
             try {
-              send(m)
+              send(m.kind, m.name, m.value, m.tags)
             } catch (err) {
               subscriber.error(err)
               return

@@ -1,8 +1,11 @@
 import { Observable, type OperatorFunction } from 'rxjs'
-import type { Metric, TrainingStep } from '../lib/step.js'
+import type { Metric, MetricKind, Tags, TrainingStep } from '../lib/step.js'
 
-/** Sends one metric downstream. */
-export type Emit = (metric: Metric) => void
+/**
+ * Sends one metric, computed at `step`, downstream. Positional, so a stage that only
+ * ships metrics to a client (`reportMetrics`) builds no event object.
+ */
+export type Emit = (kind: MetricKind, name: string, value: number, tags: Tags | undefined, step: TrainingStep) => void
 
 /** Handles one step, calling its `emit` for each metric the step yields. May throw. */
 export type StepHandler = (step: TrainingStep) => void
@@ -26,7 +29,8 @@ interface Fusable {
 
 /**
  * Builds a metric operator from a step handler made fresh on each subscribe:
- * `setup(emit)` returns a function of the step that calls `emit` for each metric.
+ * `setup(emit)` returns a function of the step that calls
+ * `emit(kind, name, value, tags, step)` for each metric.
  * State lives in `setup`'s closure; a handler that throws errors the stream.
  * {@link mergeMetrics} and {@link emitMetrics} run such operators in one subscriber
  * (no subject, merge or extra hop per metric), which keeps the per-step cost low.
@@ -38,7 +42,7 @@ interface Fusable {
  *   metricOperator((emit) => {
  *     let last = NaN
  *     return (s) => {
- *       if (!Number.isNaN(last)) emit({ kind: 'store', name: 'loss_delta', value: s.loss - last, tags: undefined, step: s.step, timeMs: s.timeMs })
+ *       if (!Number.isNaN(last)) emit('store', 'loss_delta', s.loss - last, undefined, s)
  *       last = s.loss
  *     }
  *   })
@@ -50,7 +54,9 @@ interface Fusable {
 export function metricOperator(setup: StepHandlerSetup): MetricOperator {
   const operator = (source: Observable<TrainingStep>) => {
     const metrics = new Observable<Metric>((subscriber) => {
-      const handle = setup((metric) => subscriber.next(metric))
+      const handle = setup((kind, name, value, tags, s) =>
+        subscriber.next({ kind, name, value, tags, step: s.step, timeMs: s.timeMs }),
+      )
       return source.subscribe({
         next(step) {
           // A synchronous source keeps calling after an error or unsubscribe; do no more work.

@@ -16,7 +16,5 @@ import { metricOperator, type MetricOperator } from './metricOperator.js'
  */
 export function stepLoss(options: { tags?: Tags } = {}): MetricOperator {
   const tags = options.tags
-  return metricOperator((emit) => (s) =>
-    emit({ kind: 'store', name: 'step_loss', value: s.loss, tags, step: s.step, timeMs: s.timeMs }),
-  )
+  return metricOperator((emit) => (s) => emit('store', 'step_loss', s.loss, tags, s))
 }

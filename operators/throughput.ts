@@ -63,8 +63,6 @@ export function throughput(options: ThroughputOptions = {}): MetricOperator {
     let totalSamples = 0
     let totalItems = 0
     let totalFlops = 0
-    const store = (name: string, value: number, s: TrainingStep) =>
-      emit({ kind: 'store', name, value, tags, step: s.step, timeMs: s.timeMs })
     return (s) => {
       let stepItems = 0
       let stepFlops = 0
@@ -83,13 +81,13 @@ export function throughput(options: ThroughputOptions = {}): MetricOperator {
       const first = count % windowSize
       const elapsed = (s.timeMs - timeMs[first]!) / 1000
       if (!(elapsed > 0)) return
-      store(names.batches, (windowSize - 1) / elapsed, s)
-      store(names.samples, (totalSamples - samples[first]!) / elapsed, s)
-      if (items) store(names.items, (totalItems - itemsSeen[first]!) / elapsed, s)
+      emit('store', names.batches, (windowSize - 1) / elapsed, tags, s)
+      emit('store', names.samples, (totalSamples - samples[first]!) / elapsed, tags, s)
+      if (items) emit('store', names.items, (totalItems - itemsSeen[first]!) / elapsed, tags, s)
       if (flopsOf) {
         const flopsPerSec = (totalFlops - flops[first]!) / elapsed
-        store(names.flops, flopsPerSec, s)
-        if (availableFlops !== undefined) store(names.mfu, flopsPerSec / availableFlops, s)
+        emit('store', names.flops, flopsPerSec, tags, s)
+        if (availableFlops !== undefined) emit('store', names.mfu, flopsPerSec / availableFlops, tags, s)
       }
     }
   })

@@ -52,7 +52,7 @@ export function throughputEvery(
         markTimeMs = s.timeMs
         if (startTimeSecs !== undefined) {
           const value = s.timeMs / 1000 - startTimeSecs
-          emit({ kind: 'timer', name: 'run_start_elapsed_time.all', value, tags, step: s.step, timeMs: s.timeMs })
+          emit('timer', 'run_start_elapsed_time.all', value, tags, s)
         }
         return
       }
@@ -69,9 +69,9 @@ export function throughputEvery(
       }
       markStep = s.step
       markTimeMs = s.timeMs
-      emit({ kind: 'counter', name: 'run_steps.all', value: steps, tags, step: s.step, timeMs: s.timeMs })
+      emit('counter', 'run_steps.all', steps, tags, s)
       const value = elapsedMs / 1000 / steps
-      emit({ kind: 'timer', name: 'run_steps_elapsed_time.all', value, tags, step: s.step, timeMs: s.timeMs })
+      emit('timer', 'run_steps_elapsed_time.all', value, tags, s)
     }
   })
 }

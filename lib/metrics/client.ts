@@ -1,4 +1,4 @@
-import type { Metric, Tags } from '../step.js'
+import type { MetricKind, Tags } from '../step.js'
 
 /**
  * A metrics backend, as Monolith's metric client: counters, timers (seconds) and
@@ -41,11 +41,11 @@ export function mergeTags(defaults: Tags | undefined, tags: Tags | undefined): T
   return { ...defaults, ...tags }
 }
 
-/** A function that sends a metric event to `client` by its kind. */
-export function metricSender(client: MetricsClient): (metric: Metric) => void {
-  return (m) => {
-    if (m.kind === 'store') client.emitStore(m.name, m.value, m.tags)
-    else if (m.kind === 'counter') client.emitCounter(m.name, m.value, m.tags)
-    else client.emitTimer(m.name, m.value, m.tags)
+/** A function that sends a metric to `client` by its kind. */
+export function metricSender(client: MetricsClient): (kind: MetricKind, name: string, value: number, tags: Tags | undefined) => void {
+  return (kind, name, value, tags) => {
+    if (kind === 'store') client.emitStore(name, value, tags)
+    else if (kind === 'counter') client.emitCounter(name, value, tags)
+    else client.emitTimer(name, value, tags)
   }
 }

@@ -14,7 +14,7 @@ const lossDelta = () =>
   metricOperator((emit) => {
     let last = NaN
     return (s) => {
-      if (!Number.isNaN(last)) emit(store('loss_delta', s.loss - last, s))
+      if (!Number.isNaN(last)) emit('store', 'loss_delta', s.loss - last, undefined, s)
       last = s.loss
     }
   })
@@ -66,8 +66,8 @@ describe('metricOperator', () => {
       const expected = '   -(xy)|'
 
       const both = metricOperator((emit) => (s) => {
-        emit(store('x', s.loss, s))
-        emit(store('y', s.step, s))
+        emit('store', 'x', s.loss, undefined, s)
+        emit('store', 'y', s.step, undefined, s)
       })
       expectObservable(source.pipe(both)).toBe(expected, { x: store('x', 1, a), y: store('y', 1, a) })
     })
@@ -110,9 +110,9 @@ describe('metricOperator', () => {
       const expected = '   -(xy)(z#)'
 
       const failing = metricOperator((emit) => (s) => {
-        emit(store('x', s.step, s))
+        emit('store', 'x', s.step, undefined, s)
         if (s.step === 2) throw error
-        emit(store('y', s.step, s))
+        emit('store', 'y', s.step, undefined, s)
       })
       expectObservable(source.pipe(failing)).toBe(expected, { x: store('x', 1, a), y: store('y', 1, a), z: store('x', 2, b) }, error)
       expectSubscriptions(source.subscriptions).toBe(subs)
@@ -175,7 +175,7 @@ describe('metricOperator', () => {
       metricOperator((emit) => (s) => {
         calls++
         if (fail) throw new Error('boom')
-        emit(store('x', s.step, s))
+        emit('store', 'x', s.step, undefined, s)
       })
 
     let error: unknown
