@@ -27,7 +27,17 @@ export interface PrometheusClient extends MetricsClient {
 
 type PromMetric = Counter<string> | Gauge<string> | Histogram<string>
 
-/** Turns a Monolith name (`run_steps.all`) into a Prometheus one (`run_steps_all`). */
+/**
+ * Turns a Monolith name (`run_steps.all`) into a Prometheus one (`run_steps_all`).
+ *
+ * @example
+ * ```ts
+ * import { prometheusName } from 'rxtrain'
+ * prometheusName('run_steps.all') // 'run_steps_all'
+ * ```
+ * @param name a metric or tag name
+ * @returns the name with every character Prometheus does not allow turned into `_`
+ */
 export function prometheusName(name: string): string {
   const cleaned = name.replace(/[^a-zA-Z0-9_:]/g, '_')
   return /^[a-zA-Z_:]/.test(cleaned) ? cleaned : `_${cleaned}`

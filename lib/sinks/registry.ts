@@ -28,7 +28,16 @@ export function joinSinkRegistry(sink: OpenSink): () => void {
   }
 }
 
-/** The sinks open now. */
+/**
+ * The sinks open now.
+ *
+ * @example
+ * ```ts
+ * import { openSinks } from 'rxtrain'
+ * console.log(openSinks().map((s) => s.name))
+ * ```
+ * @returns a copy of the registry's list
+ */
 export function openSinks(): OpenSink[] {
   return [...open]
 }

@@ -13,7 +13,19 @@ export interface TensorLike {
 /** A number, or a tensor holding one. */
 export type ScalarLike = number | TensorLike
 
-/** True when `value` looks like a tfjs tensor (duck-typed, so it works across tfjs packages). */
+/**
+ * True when `value` looks like a tfjs tensor (duck-typed, so it works across tfjs packages).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs'
+ * import { isTensor } from 'rxtrain'
+ * isTensor(tf.scalar(1)) // true
+ * isTensor(1) // false
+ * ```
+ * @param value anything
+ * @returns whether it has a tensor's `dtype`, `shape` and `data()`
+ */
 export function isTensor(value: unknown): value is TensorLike {
   return (
     typeof value === 'object' &&
@@ -28,6 +40,17 @@ export function isTensor(value: unknown): value is TensorLike {
  * Reads one metric: a number passes, a rank-0 float32/int32 tensor is read with
  * `await t.data()`; anything else is a {@link MetricTensorError} naming the metric.
  * Does not dispose: the caller knows whether it owns the tensor.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs'
+ * import { readScalar } from 'rxtrain'
+ * await readScalar('acc', tf.scalar(0.5)) // 0.5
+ * await readScalar('acc', tf.tensor1d([1, 2])) // throws MetricTensorError: shape [2]
+ * ```
+ * @param name the metric's name, for the error
+ * @param value a number or a tensor
+ * @returns the number
  */
 export async function readScalar(name: string, value: unknown): Promise<number> {
   if (typeof value === 'number') return value
