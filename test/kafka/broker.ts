@@ -2,14 +2,14 @@
  * Test-only helper: ONE Apache Kafka 4.x broker in KRaft mode (combined
  * broker+controller, node.id=1) on 127.0.0.1, run straight from Kafka's own jars.
  *
- * The jars are resolved by Maven from kafka/pom.xml into the git-ignored
+ * The jars are resolved by Maven from test/kafka/pom.xml into the git-ignored
  * `.cache/kafka/libs` (local Maven repo `.cache/m2`); everything else the broker
  * needs (server.properties, log4j2 config, data, pid file, broker.log) lives under
  * the state dir, `.cache/kafka` by default.
  *
- *   npx tsx kafka/broker.ts up [--port 9092] [--dir .cache/kafka]
- *   npx tsx kafka/broker.ts status
- *   npx tsx kafka/broker.ts down
+ *   npx tsx test/kafka/broker.ts up [--port 9092] [--dir .cache/kafka]
+ *   npx tsx test/kafka/broker.ts status
+ *   npx tsx test/kafka/broker.ts down
  *
  * `down` then `up` keeps the data dir: storage is formatted (random cluster id)
  * only while `<dir>/data/meta.properties` is missing, so a restarted broker comes
@@ -51,7 +51,7 @@ export interface KafkaDownOptions {
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = resolve(HERE, '..');
+const REPO = resolve(HERE, '..', '..');
 const POM = join(HERE, 'pom.xml');
 const DEFAULT_DIR = join(REPO, '.cache', 'kafka');
 /** Jars are shared by every state dir. */
@@ -108,7 +108,7 @@ function pomHash(): string {
 function libsReady(): boolean {
   if (!existsSync(LIBS)) return false;
   if (!readdirSync(LIBS).some((f) => /^kafka_2\.13-.*\.jar$/.test(f))) return false;
-  // Re-resolve when kafka/pom.xml changed (e.g. a version bump).
+  // Re-resolve when test/kafka/pom.xml changed (e.g. a version bump).
   return existsSync(LIBS_STAMP) && readFileSync(LIBS_STAMP, 'utf8').trim() === pomHash();
 }
 
@@ -152,7 +152,7 @@ export function ensureJars(): void {
 function serverProperties(p: Paths, port: number): string {
   const cport = port + 1;
   return [
-    '# Written by kafka/broker.ts; rewritten on every `up`.',
+    '# Written by test/kafka/broker.ts; rewritten on every `up`.',
     'process.roles=broker,controller',
     'node.id=1',
     // Static single-voter quorum (kraft.version 0), still supported by Kafka 4.x.
@@ -184,7 +184,7 @@ function serverProperties(p: Paths, port: number): string {
   ].join('\n');
 }
 
-const LOG4J2 = `# Written by kafka/broker.ts: everything to stdout, which goes to broker.log.
+const LOG4J2 = `# Written by test/kafka/broker.ts: everything to stdout, which goes to broker.log.
 status = warn
 appender.stdout.type = Console
 appender.stdout.name = STDOUT
@@ -445,7 +445,7 @@ export async function kafkaUp(opts: KafkaUpOptions = {}): Promise<{ brokers: str
     p.props,
   ];
   const logFd = openSync(p.log, 'a');
-  writeFileSync(logFd, `\n===== ${new Date().toISOString()} kafka/broker.ts up: port ${port}, cluster ${clusterId}\n`);
+  writeFileSync(logFd, `\n===== ${new Date().toISOString()} test/kafka/broker.ts up: port ${port}, cluster ${clusterId}\n`);
   let child;
   try {
     child = spawn(javaBin(), args, { cwd: p.dir, detached: true, stdio: ['ignore', logFd, logFd] });
@@ -538,7 +538,7 @@ async function cli(argv: string[]): Promise<number> {
       return s.ready ? 0 : 1;
     }
     default:
-      console.error('usage: npx tsx kafka/broker.ts up|down|status [--port 9092] [--dir .cache/kafka]');
+      console.error('usage: npx tsx test/kafka/broker.ts up|down|status [--port 9092] [--dir .cache/kafka]');
       return 2;
   }
 }
