@@ -4,6 +4,11 @@ export interface OpenSink {
   readonly name: string
   /** Delivers or writes everything accepted so far and closes; resolves when done. */
   drain(): Promise<void>
+  /**
+   * For backpressure: a promise while the sink's buffer is full, undefined otherwise.
+   * rxtrain's sources wait on it before the next step.
+   */
+  ready?(): Promise<void> | undefined
 }
 
 const open = new Set<OpenSink>()
@@ -40,6 +45,29 @@ export function joinSinkRegistry(sink: OpenSink): () => void {
  */
 export function openSinks(): OpenSink[] {
   return [...open]
+}
+
+/**
+ * Undefined when every open sink has room; otherwise a promise that resolves once
+ * they all have. Sources call it after each step, so a sink with a full buffer (and
+ * the `'wait'` policy) pauses training instead of growing without bound.
+ *
+ * @example
+ * ```ts
+ * import { sinksReady } from 'rxtrain'
+ * const wait = sinksReady()
+ * if (wait) await wait
+ * ```
+ * @returns undefined, or a promise to wait on
+ */
+export function sinksReady(): Promise<void> | undefined {
+  let waits: Promise<void>[] | undefined
+  for (const sink of open) {
+    const wait = sink.ready?.()
+    if (wait) (waits ??= []).push(wait)
+  }
+  if (waits === undefined) return undefined
+  return Promise.all(waits).then(() => sinksReady())
 }
 
 /** What {@link drainOpenSinks} did. */

@@ -1,5 +1,6 @@
 import { asyncScheduler, Observable } from 'rxjs'
 import { ConfigError } from '../errors.js'
+import { sinksReady } from '../sinks/registry.js'
 import type { TrainingStep } from '../step.js'
 import type { SourceOptions } from './stepCallbacks.js'
 import { disposeIfTensor, readRecords, readScalar } from './tensors.js'
@@ -71,6 +72,8 @@ export function fromLoop(options: LoopOptions): Observable<TrainingStep> {
             metrics,
             records: await readRecords(out.records),
           })
+          const wait = sinksReady()
+          if (wait) await wait
         } finally {
           disposeIfTensor(out.loss)
           disposeIfTensor(out.records)

@@ -1,4 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs'
+import { sinksReady } from '../sinks/registry.js'
 import type { TrainingStep } from '../step.js'
 import { disposeIfTensor, readRecords, readScalar } from './tensors.js'
 
@@ -86,6 +87,8 @@ export function stepCallbacks(
         metrics,
         records,
       })
+      const wait = sinksReady()
+      if (wait) await wait
     },
   }
 }
