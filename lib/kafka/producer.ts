@@ -19,7 +19,7 @@ export interface KProducerOptions {
   compression?: 'none' | 'gzip'
   /** Idempotent producer: no duplicates from retries; one request in flight. Default false. */
   idempotent?: boolean
-  /** Most messages in one request. Default 10,000. */
+  /** Most messages in one request. Default 1,000 (kafkajs groups a request's messages in time quadratic in their number). */
   batchSize?: number
   /** Most payload bytes in one request (a single larger message still goes alone). Default 512 KiB, so a full batch with its per-record overhead stays under the broker's message.max.bytes. */
   batchBytes?: number
@@ -27,9 +27,9 @@ export interface KProducerOptions {
   lingerMs?: number
   /** Requests in flight at once (1 when idempotent). Default 4. */
   maxInFlight?: number
-  /** Cap on buffered messages. Default 100,000. */
+  /** Cap on buffered messages. Default 32,768. */
   maxBufferedMessages?: number
-  /** Cap on buffered bytes. Default 64 MiB. */
+  /** Cap on buffered bytes. Default 32 MiB. */
   maxBufferedBytes?: number
   /**
    * When a cap is reached: `'wait'` keeps every message and makes `ready()` (and so
@@ -94,7 +94,7 @@ export type ProducerSettings = Required<Omit<KProducerOptions, 'kafka' | 'client
  * @example
  * ```ts
  * import { producerSettings } from 'rxtrain'
- * producerSettings({ acks: 1 }).batchSize // 10000
+ * producerSettings({ acks: 1 }).batchSize // 1000
  * ```
  * @param options the options
  * @returns the settings
@@ -116,12 +116,12 @@ export function producerSettings(options: KProducerOptions): ProducerSettings {
     acks,
     compression,
     idempotent,
-    batchSize: positive('batchSize', options.batchSize ?? 10_000),
+    batchSize: positive('batchSize', options.batchSize ?? 1000),
     batchBytes: positive('batchBytes', options.batchBytes ?? 512 * 1024),
     lingerMs: options.lingerMs ?? 5,
     maxInFlight: idempotent ? 1 : positive('maxInFlight', options.maxInFlight ?? 4),
-    maxBufferedMessages: positive('maxBufferedMessages', options.maxBufferedMessages ?? 100_000),
-    maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes ?? 64 * 1024 * 1024),
+    maxBufferedMessages: positive('maxBufferedMessages', options.maxBufferedMessages ?? 32_768),
+    maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes ?? 32 * 1024 * 1024),
     whenFull,
     maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes ?? 1_048_588),
     deliveryTimeoutMs: positive('deliveryTimeoutMs', options.deliveryTimeoutMs ?? 120_000, false),
