@@ -103,6 +103,25 @@ describe('KProducer against a real Kafka broker', function () {
     expect(values[n - 1]).to.equal(`r${n - 1}`)
   })
 
+  it('refuses send after close', async () => {
+    const producer = open(freshTopic('kproducer-closed'))
+    await producer.close()
+    expect(() => producer.send('late')).to.throw(KafkaSinkError, /send after close/)
+  })
+})
+
+describe('KProducer without a broker', function () {
+  this.timeout(30_000)
+  let producers: KProducer[]
+
+  beforeEach(() => {
+    producers = []
+  })
+
+  afterEach(async () => {
+    await Promise.all(producers.map((p) => p.close()))
+  })
+
   it('with no broker at all: close() returns within its timeout, every record counts failed, the error names the brokers', async () => {
     const producer = new KProducer(['127.0.0.1:1'], 'nowhere', {
       logger: memoryLogger(),
@@ -166,11 +185,5 @@ describe('KProducer against a real Kafka broker', function () {
     expect(() => new KProducer([], 't')).to.throw(ConfigError, 'KProducer: brokers must be a non-empty list of host:port, got []')
     expect(() => new KProducer(['127.0.0.1:9092'], '')).to.throw(ConfigError, 'KProducer: topic must be a non-empty string, got ""')
     expect(() => new KProducer(['127.0.0.1:9092'], 't', { acks: 3 as never })).to.throw(ConfigError, /acks/)
-  })
-
-  it('refuses send after close', async () => {
-    const producer = open(freshTopic('kproducer-closed'))
-    await producer.close()
-    expect(() => producer.send('late')).to.throw(KafkaSinkError, /send after close/)
   })
 })

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
-import { kafkaStatus } from '../kafka/broker.js'
+import { spawnSync } from 'node:child_process'
+import { kafkaDown, kafkaStatus, kafkaUp } from '../kafka/broker.js'
 import { requireInfra } from './infra.js'
 
 /** The broker the tests use: `KAFKA_BROKERS`, else the local one `npm run kafka:up` started. */
@@ -11,6 +12,7 @@ export interface TestKafka {
 }
 
 let found: Promise<TestKafka | string> | undefined
+let startedHere = false
 
 async function reachable(brokers: string[]): Promise<string | undefined> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 2 } }).admin()
@@ -31,9 +33,22 @@ function find(): Promise<TestKafka | string> {
     if (fromEnv?.length) return (await reachable(fromEnv)) ?? { brokers: fromEnv, local: false }
     const status = await kafkaStatus()
     if (status.ready && status.brokers) return { brokers: status.brokers, local: true }
-    return 'no Kafka broker: start one with `npm run kafka:up`, or set KAFKA_BROKERS'
+    // No broker yet: start the local one (as `npm run kafka:up` does) when Java is here.
+    if (spawnSync('java', ['-version']).status !== 0) return 'no Kafka broker and no java to start one: set KAFKA_BROKERS, or install Java 17 and run `npm run kafka:up`'
+    try {
+      const { brokers } = await kafkaUp()
+      startedHere = true
+      return { brokers, local: true }
+    } catch (err) {
+      return `could not start the local Kafka broker: ${(err as Error).message.split('\n')[0]}`
+    }
   })()
   return found
+}
+
+/** Stops the local broker if these tests started it (a broker started by `npm run kafka:up` stays). */
+export async function stopKafkaIfStartedHere(): Promise<void> {
+  if (startedHere) await kafkaDown()
 }
 
 /** The test broker, or the test is pending (failed under CI=true) with the reason. Call from a `before` hook. */

@@ -1,0 +1,6 @@
+// Mocha root hooks (loaded through .mocharc's `require`).
+import { stopKafkaIfStartedHere } from './kafka.js'
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  await stopKafkaIfStartedHere()
+}
