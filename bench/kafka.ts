@@ -1,6 +1,7 @@
 /**
- * 1e6 records of 200 bytes to the local test broker (`npm run kafka:up`) with
- * acks=all, each contender to a fresh one-partition topic: rxtrain's `kafkaSink` in
+ * 1e6 records of 200 bytes to the local test broker (`npm run bench:kafka` starts
+ * it when it is not running) with acks=all, each contender to a fresh
+ * one-partition topic: rxtrain's `kafkaSink` in
  * a real pipeline, the Monolith seed's KProducer on kafka-python (bench/kprod.py),
  * and kcat. Every contender runs in its own process, so its peak RSS is its own;
  * what it delivered is read back from the topic's end offset.
