@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { Kafka, logLevel } from 'kafkajs'
 import { ConfigError, KafkaSinkError } from '../../lib/errors.js'
 import { KProducer } from '../../lib/kafka/producer.js'
 import { createTopic, freshTopic, readTopic, useKafka, type TestKafka } from '../support/kafka.js'
@@ -82,6 +83,18 @@ describe('KProducer against a real Kafka broker', function () {
       new RegExp(`^KProducer\\(${topic}\\): delivery of 1 message\\(s\\) to ${kafka.brokers[0]} failed: .*larger than the max message size`),
     )
     expect((await readTopic(kafka.brokers, topic)).sort()).to.deep.equal(['a', 'after', 'b', 'before', 'c', 'd'])
+  })
+
+  it('delivers gzip-compressed batches through a kafkajs client the user built, with acks = 1', async () => {
+    const topic = freshTopic('kproducer-gzip')
+    await createTopic(kafka.brokers, topic)
+    const client = new Kafka({ clientId: 'my-own-client', brokers: kafka.brokers, logLevel: logLevel.NOTHING })
+    const producer = open(topic, { kafka: client, compression: 'gzip', acks: 1 })
+    producer.send(Array.from({ length: 500 }, (_, i) => `{"i":${i},"text":"${'abc'.repeat(30)}"}`))
+    expect(await producer.close()).to.include({ total: 500, success: 500, failed: 0 })
+    const values = await readTopic(kafka.brokers, topic)
+    expect(values).to.have.length(500)
+    expect(JSON.parse(values[499]!).i).to.equal(499)
   })
 
   it('delivers 100,000 records exactly once with idempotence on: total = success = 100,000', async () => {
