@@ -329,10 +329,13 @@ export class KProducer {
       )
     }
     this.waiting?.resolve()
-    await Promise.race([
-      this.producer.disconnect().catch(() => {}),
-      new Promise((r) => setTimeout(r, 2000).unref()),
-    ])
+    // kafkajs' disconnect() does not stop a connect() under way, whose socket would then stay open:
+    // let the connect settle first. Wait for it all at most 2 s; it still finishes in the background.
+    const disconnected = (async () => {
+      await this.connecting?.catch(() => {})
+      await this.producer.disconnect()
+    })().catch(() => {})
+    await Promise.race([disconnected, new Promise((r) => setTimeout(r, 2000).unref())])
     return this.stats()
   }
 
