@@ -11,7 +11,7 @@ export { prometheusClient, prometheusName, type PrometheusClient, type Prometheu
 export { statsdClient, type StatsdClientOptions } from './lib/metrics/statsd.js'
 export { drainOpenSinks, joinSinkRegistry, openSinks, sinksReady, type DrainReport, type OpenSink } from './lib/sinks/registry.js'
 export { installExitHook, type ExitHookOptions } from './lib/exitHook.js'
-export { envConfig, type EnvConfig } from './lib/config.js'
+export { clusterTask, envConfig, type EnvConfig } from './lib/config.js'
 export { logFirstN, stderrLogger, type Logger } from './lib/log.js'
 export { filterMessages, type FilteredMessages, type KafkaMessages } from './lib/kafka/messages.js'
 export { KProducer, producerSettings, type KProducerOptions, type KProducerStats, type ProducerSettings, type WhenFull } from './lib/kafka/producer.js'

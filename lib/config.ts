@@ -26,3 +26,27 @@ export function envConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     kafkaTopic: topic ? topic : undefined,
   }
 }
+
+/**
+ * This process's place in a training cluster: `RXTRAIN_SERVER_TYPE` / `RXTRAIN_INDEX`,
+ * else `TF_CONFIG`'s task, else `worker` and 0.
+ *
+ * @example
+ * ```ts
+ * import { clusterTask } from 'rxtrain'
+ * clusterTask({ TF_CONFIG: '{"task":{"type":"ps","index":2}}' }) // { type: 'ps', index: 2 }
+ * ```
+ * @param env the environment; default `process.env`
+ * @returns the task's type and index
+ */
+export function clusterTask(env: NodeJS.ProcessEnv = process.env): { type: string; index: number } {
+  let task: { type?: unknown; index?: unknown } = {}
+  try {
+    task = JSON.parse(env.TF_CONFIG ?? '{}').task ?? {}
+  } catch {
+    // a TF_CONFIG that is not JSON says nothing about the task
+  }
+  const type = env.RXTRAIN_SERVER_TYPE ?? (typeof task.type === 'string' ? task.type : 'worker')
+  const index = Number(env.RXTRAIN_INDEX ?? (typeof task.index === 'number' ? task.index : 0))
+  return { type, index }
+}

@@ -1,4 +1,5 @@
 import { constants } from 'node:os'
+import { clusterTask } from './config.js'
 import { ConfigError } from './errors.js'
 import type { MetricsClient } from './metrics/client.js'
 import { drainOpenSinks } from './sinks/registry.js'
@@ -21,15 +22,6 @@ export interface ExitHookOptions {
   log?: (line: string) => void
 }
 
-function fromTfConfig(): { type?: string; index?: number } {
-  try {
-    const task = JSON.parse(process.env.TF_CONFIG ?? '{}').task ?? {}
-    return { type: task.type, index: task.index }
-  } catch {
-    return {}
-  }
-}
-
 /**
  * Monolith's exit_hook: on SIGHUP, SIGINT or SIGTERM, emits counter `exit_hook`
  * with tags `{ server_type, index, sig }` (sig is the signal's number), drains every
@@ -46,9 +38,9 @@ function fromTfConfig(): { type?: string; index?: number } {
  * @returns a function that removes the handlers
  */
 export function installExitHook(options: ExitHookOptions = {}): () => void {
-  const tf = fromTfConfig()
-  const serverType = options.serverType ?? process.env.RXTRAIN_SERVER_TYPE ?? tf.type ?? 'worker'
-  const index = options.index ?? Number(process.env.RXTRAIN_INDEX ?? tf.index ?? 0)
+  const task = clusterTask()
+  const serverType = options.serverType ?? task.type
+  const index = options.index ?? task.index
   const signals = options.signals ?? ['SIGHUP', 'SIGINT', 'SIGTERM']
   const exit = options.exit ?? ((code: number) => process.exit(code))
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
