@@ -63,12 +63,24 @@ export function freshTopic(prefix: string): string {
   return `${prefix}-${Date.now()}-${randomBytes(3).toString('hex')}`
 }
 
-/** Creates a one-partition topic. */
+/**
+ * Creates a one-partition topic and waits until it has a leader. A broker that has
+ * just started may not serve the new partition at once: retry for a few seconds.
+ */
 export async function createTopic(brokers: string[], topic: string): Promise<void> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true })
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true })
+        await admin.fetchTopicOffsets(topic)
+        return
+      } catch (err) {
+        if (attempt >= 20 || (err as { retriable?: boolean }).retriable === false) throw err
+        await new Promise((r) => setTimeout(r, 500))
+      }
+    }
   } finally {
     await admin.disconnect()
   }
