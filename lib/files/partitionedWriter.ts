@@ -12,6 +12,11 @@ export interface PartitionOptions {
   rotateIntervalMs: number
   /** The clock (the sink's scheduler). */
   now: () => number
+  /**
+   * Index of the first part to write, or a promise of it: for a directory written
+   * before by a writer that is still closing, that writer's next part. Default 0.
+   */
+  firstPart?: number | Promise<number>
 }
 
 /** `part_000000.txt`, `part_000001.txt`, ... */
@@ -35,7 +40,7 @@ export class PartitionedWriter {
   private file: RecordFile | undefined
   private fileOpenedAt = 0
   private pending: string[] = []
-  private chain: Promise<void> = Promise.resolve()
+  private chain: Promise<void>
 
   /**
    * @param dir the key's directory
@@ -46,6 +51,14 @@ export class PartitionedWriter {
     private readonly options: PartitionOptions,
   ) {
     this.lastUpdate = options.now()
+    this.chain = Promise.resolve(options.firstPart ?? 0).then((part) => {
+      this.part = part
+    })
+  }
+
+  /** The index the next new part would get: where a later writer for this directory starts. */
+  get nextPart(): number {
+    return this.linesInPart > 0 ? this.part + 1 : this.part
   }
 
   /** Lines added and not yet handed to a flush. */
@@ -87,7 +100,7 @@ export class PartitionedWriter {
     let at = 0
     while (at < lines.length) {
       if (this.file && rotateIntervalMs > 0 && this.linesInPart > 0 && now() - this.fileOpenedAt >= rotateIntervalMs) {
-        await this.nextPart()
+        await this.startNextPart()
       }
       if (!this.file) {
         this.file = await this.options.store.create(join(this.dir, partName(this.part, this.options.fileExt)))
@@ -99,11 +112,11 @@ export class PartitionedWriter {
       this.linesInPart += take
       this.written += take
       at += take
-      if (this.linesInPart >= partitionSize) await this.nextPart()
+      if (this.linesInPart >= partitionSize) await this.startNextPart()
     }
   }
 
-  private async nextPart(): Promise<void> {
+  private async startNextPart(): Promise<void> {
     const file = this.file!
     this.file = undefined
     this.part++
