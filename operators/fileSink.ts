@@ -240,7 +240,8 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
       const upstream = source.subscribe({
         next(step) {
           if (subscriber.closed) return
-          const records = select(step)
+          // Once draining (the exit hook closed it), records are no longer taken: nothing accepted goes unwritten.
+          const records = drained === undefined ? select(step) : undefined
           if (records) {
             for (const record of records) {
               stats.received++

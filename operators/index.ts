@@ -7,3 +7,4 @@ export { throughputEvery, type ThroughputEveryOptions } from './throughputEvery.
 export { metricOperator, type Emit, type MetricOperator, type StepHandler, type StepHandlerSetup } from './metricOperator.js'
 export { reportMetrics } from './reportMetrics.js'
 export { kafkaSink, type KafkaSinkOptions } from './kafkaSink.js'
+export { fileSink, type FileSinkOptions, type FileSinkStats } from './fileSink.js'

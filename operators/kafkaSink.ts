@@ -76,6 +76,11 @@ export function kafkaSink(options: KafkaSinkOptions = {}): MonoTypeOperatorFunct
       const upstream = source.subscribe({
         next(step) {
           if (subscriber.closed) return
+          if (draining !== undefined) {
+            // The exit hook closed the producer: steps go on, their records are no longer taken.
+            subscriber.next(step)
+            return
+          }
           try {
             producer.send(select(step))
           } catch (err) {
