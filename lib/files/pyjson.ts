@@ -337,11 +337,12 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 // json.detect_encoding, then bytes.decode(encoding, 'surrogatepass').
 function decodeJsonBytes(b: Uint8Array): string {
   const at = (i: number) => b[i]
-  if (startsWith(b, [0, 0, 0xfe, 0xff])) return decodeUtf32(b.subarray(4), false, 'utf-32')
-  if (startsWith(b, [0xff, 0xfe, 0, 0])) return decodeUtf32(b.subarray(4), true, 'utf-32')
-  if (startsWith(b, [0xfe, 0xff])) return decodeUtf16(b.subarray(2), false, 'utf-16')
-  if (startsWith(b, [0xff, 0xfe])) return decodeUtf16(b.subarray(2), true, 'utf-16')
-  if (startsWith(b, [0xef, 0xbb, 0xbf])) return decodeUtf8(b.subarray(3), 'utf-8-sig')
+  if (startsWith(b, [0, 0, 0xfe, 0xff])) return decodeUtf32(b.subarray(4), false, 'utf-32-be', 4)
+  if (startsWith(b, [0xff, 0xfe, 0, 0])) return decodeUtf32(b.subarray(4), true, 'utf-32-le', 4)
+  if (startsWith(b, [0xfe, 0xff])) return decodeUtf16(b.subarray(2), false, 'utf-16-be', 2)
+  if (startsWith(b, [0xff, 0xfe])) return decodeUtf16(b.subarray(2), true, 'utf-16-le', 2)
+  // Python's utf-8-sig reports errors as utf-8's, counting from after the BOM
+  if (startsWith(b, [0xef, 0xbb, 0xbf])) return decodeUtf8(b.subarray(3))
   if (b.length >= 4) {
     if (!at(0)) return at(1) ? decodeUtf16(b, false, 'utf-16-be') : decodeUtf32(b, false, 'utf-32-be')
     if (!at(1)) return at(2) || at(3) ? decodeUtf16(b, true, 'utf-16-le') : decodeUtf32(b, true, 'utf-32-le')
@@ -349,31 +350,34 @@ function decodeJsonBytes(b: Uint8Array): string {
     if (!at(0)) return decodeUtf16(b, false, 'utf-16-be')
     if (!at(1)) return decodeUtf16(b, true, 'utf-16-le')
   }
-  return decodeUtf8(b, 'utf-8')
+  return decodeUtf8(b)
 }
 
 function startsWith(b: Uint8Array, prefix: number[]): boolean {
   return b.length >= prefix.length && prefix.every((byte, i) => b[i] === byte)
 }
 
-function decodeError(codec: string, from: number, to: number, bytes: Uint8Array, reason: string): TypeError {
-  const where = to - from === 1 ? `byte 0x${hex(bytes[from], 2)} in position ${from}` : `bytes in position ${from}-${to - 1}`
+// Python's UnicodeDecodeError, as a TypeError (what TextDecoder throws), at `offset`
+// plus the position in `bytes` (the bytes after a UTF-16 or UTF-32 BOM).
+function decodeError(codec: string, from: number, to: number, bytes: Uint8Array, reason: string, offset: number): TypeError {
+  const at = (i: number) => i + offset
+  const where = to - from === 1 ? `byte 0x${hex(bytes[from], 2)} in position ${at(from)}` : `bytes in position ${at(from)}-${at(to - 1)}`
   return new TypeError(`'${codec}' codec can't decode ${where}: ${reason}`)
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-function decodeUtf8(b: Uint8Array, codec: string): string {
+function decodeUtf8(b: Uint8Array): string {
   try {
     return utf8.decode(b)
   } catch {
-    return decodeUtf8Slow(b, codec)
+    return decodeUtf8Slow(b)
   }
 }
 
 // Only for bytes TextDecoder refused: either a surrogate, which 'surrogatepass' lets
 // through (ED A0..BF 80..BF), or an error to report as Python does.
-function decodeUtf8Slow(b: Uint8Array, codec: string): string {
+function decodeUtf8Slow(b: Uint8Array): string {
   let out = ''
   let i = 0
   while (i < b.length) {
@@ -392,7 +396,7 @@ function decodeUtf8Slow(b: Uint8Array, codec: string): string {
       : c >= 0xf1 && c <= 0xf3 ? [4, 0x80, 0xbf]
       : c === 0xf4 ? [4, 0x80, 0x8f]
       : [0, 0, 0]
-    if (n === 0) throw decodeError(codec, i, i + 1, b, 'invalid start byte')
+    if (n === 0) throw decodeError('utf-8', i, i + 1, b, 'invalid start byte', 0)
     if (c === 0xed && i + 2 < b.length && b[i + 1] >= 0xa0 && b[i + 1] <= 0xbf && (b[i + 2] & 0xc0) === 0x80) {
       out += String.fromCharCode(0xd000 | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f))
       i += 3
@@ -400,9 +404,9 @@ function decodeUtf8Slow(b: Uint8Array, codec: string): string {
     }
     let cp = c & (0xff >> (n + 1))
     for (let k = 1; k < n; k++) {
-      if (i + k >= b.length) throw decodeError(codec, i, b.length, b, 'unexpected end of data')
+      if (i + k >= b.length) throw decodeError('utf-8', i, b.length, b, 'unexpected end of data', 0)
       const d = b[i + k]
-      if (k === 1 ? d < lo || d > hi : (d & 0xc0) !== 0x80) throw decodeError(codec, i, i + k, b, 'invalid continuation byte')
+      if (k === 1 ? d < lo || d > hi : (d & 0xc0) !== 0x80) throw decodeError('utf-8', i, i + k, b, 'invalid continuation byte', 0)
       cp = (cp << 6) | (d & 0x3f)
     }
     out += String.fromCodePoint(cp)
@@ -411,21 +415,21 @@ function decodeUtf8Slow(b: Uint8Array, codec: string): string {
   return out
 }
 
-function decodeUtf16(b: Uint8Array, little: boolean, codec: string): string {
+function decodeUtf16(b: Uint8Array, little: boolean, codec: string, offset = 0): string {
   const units: number[] = []
   for (let i = 0; i + 1 < b.length; i += 2) units.push(little ? b[i] | (b[i + 1] << 8) : (b[i] << 8) | b[i + 1])
-  if (b.length % 2) throw decodeError(codec, b.length - 1, b.length, b, 'truncated data')
+  if (b.length % 2) throw decodeError(codec, b.length - 1, b.length, b, 'truncated data', offset)
   return fromCodes(units, String.fromCharCode)
 }
 
-function decodeUtf32(b: Uint8Array, little: boolean, codec: string): string {
+function decodeUtf32(b: Uint8Array, little: boolean, codec: string, offset = 0): string {
   const points: number[] = []
   for (let i = 0; i + 3 < b.length; i += 4) {
     const cp = little ? (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0 : ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0
-    if (cp > 0x10ffff) throw decodeError(codec, i, i + 4, b, 'code point not in range(0x110000)')
+    if (cp > 0x10ffff) throw decodeError(codec, i, i + 4, b, 'code point not in range(0x110000)', offset)
     points.push(cp)
   }
-  if (b.length % 4) throw decodeError(codec, b.length - (b.length % 4), b.length, b, 'truncated data')
+  if (b.length % 4) throw decodeError(codec, b.length - (b.length % 4), b.length, b, 'truncated data', offset)
   return fromCodes(points, String.fromCodePoint)
 }
 

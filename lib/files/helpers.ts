@@ -1,0 +1,131 @@
+// Monolith's FileMetricHook helpers (default_parse_fn, default_layout_fn,
+// vepfs_layout_fn, vepfs_key_fn), writing byte for byte what the Python writes.
+import { pyBool, pyJsonDumps, pyJsonLoads, pyRepr, pyStr } from './pyjson.js'
+
+/**
+ * The default parse function: a string or bytes is JSON, read as Python's
+ * `json.loads` reads it; anything else (null included) is returned as is.
+ *
+ * @example
+ * ```ts
+ * import { defaultParse } from 'rxtrain'
+ * defaultParse('{"predict": [0.5]}') // { predict: [0.5] }
+ * ```
+ * @param obj a raw record
+ * @returns the parsed record
+ * @throws JSONDecodeError when a string or bytes is not JSON
+ */
+export function defaultParse(obj: unknown): unknown {
+  return typeof obj === 'string' || obj instanceof Uint8Array ? pyJsonLoads(obj) : obj
+}
+
+/**
+ * The default layout: a string as is, anything else as Python's `json.dumps` writes
+ * it, or, when it cannot (bytes, a circular reference, a Map), as its Python `repr()`,
+ * as the Python's bare `except: return repr(obj)` does.
+ *
+ * @example
+ * ```ts
+ * import { defaultLayout } from 'rxtrain'
+ * defaultLayout({ loss: 0.5, tag: 'é' }) // '{"loss": 0.5, "tag": "\\u00e9"}'
+ * defaultLayout(new Uint8Array([104, 105])) // "b'hi'"
+ * ```
+ * @param obj a parsed record
+ * @returns one line
+ */
+export function defaultLayout(obj: unknown): string {
+  if (typeof obj === 'string') return obj
+  try {
+    return pyJsonDumps(obj)
+  } catch {
+    return pyRepr(obj)
+  }
+}
+
+/** Python's `obj.get(key)`: an own key's value, else None. */
+function get(obj: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined
+}
+
+/** Python's `a or b or ...`: the first truthy value, else the last. */
+function or(...values: unknown[]): unknown {
+  for (let i = 0; i < values.length - 1; i++) if (pyBool(values[i])) return values[i]
+  return values[values.length - 1]
+}
+
+/**
+ * The VePFS layout: `req_time;gid;uid;predict;label`, where req_time is
+ * `__REQ_TIME__` or `req_time`, gid is `__FEED_ID__`, `feedid`, `gid` or the text
+ * `gid`, uid is `__UID__`, `userid`, `uid` or the text `uid` (each "or" by Python's
+ * truthiness, so 0 and '' fall through), and predict and label are JSON as
+ * `json.dumps` writes them, or `None` when the record has no such key. Values are
+ * written as Python's f-string writes them (`None`, `True`, `1.0`, `[1, 'a']`).
+ *
+ * @example
+ * ```ts
+ * import { vepfsLayout } from 'rxtrain'
+ * vepfsLayout({ req_time: '20240101', uid: 7, predict: [0.5] }) // '20240101;gid;7;[0.5];None'
+ * ```
+ * @param obj a parsed record
+ * @returns one line
+ * @throws TypeError when predict or label cannot be written as JSON (as the Python raises)
+ */
+export function vepfsLayout(obj: Record<string, unknown>): string {
+  const reqTime = or(get(obj, '__REQ_TIME__'), get(obj, 'req_time'))
+  const gid = or(get(obj, '__FEED_ID__'), get(obj, 'feedid'), get(obj, 'gid'), 'gid')
+  const uid = or(get(obj, '__UID__'), get(obj, 'userid'), get(obj, 'uid'), 'uid')
+  const predictScores = Object.hasOwn(obj, 'predict') ? pyJsonDumps(obj.predict) : null
+  const labels = Object.hasOwn(obj, 'label') ? pyJsonDumps(obj.label) : null
+  return `${pyStr(reqTime)};${pyStr(gid)};${pyStr(uid)};${pyStr(predictScores)};${pyStr(labels)}`
+}
+
+/**
+ * The VePFS key: the directory `baseName/model_name/date/worker_<workerId>`, joined
+ * as Python's `os.path.join` joins (an absolute part starts the path over, an empty
+ * part adds nothing but a separator), where model_name is the record's `model_name`
+ * or the text `model_name`, and date its `__REQ_TIME__` or `req_time`. An undefined
+ * `workerId` gives `worker_None`, as the Python does. Nothing is sanitised here: the
+ * sink checks that keys stay under its base directory.
+ *
+ * @example
+ * ```ts
+ * import { vepfsKey } from 'rxtrain'
+ * vepfsKey({ model_name: 'ctr', req_time: '20240101' }, 3, 'runs') // 'runs/ctr/20240101/worker_3'
+ * ```
+ * @param obj a parsed record
+ * @param workerId this worker's index
+ * @param baseName the directory keys start from
+ * @returns the directory for the record
+ * @throws TypeError when the record has no truthy `__REQ_TIME__` and its `req_time`
+ *   is missing or null, or when model_name or the date is not a string (the Python
+ *   raises TypeError for these too)
+ */
+export function vepfsKey(obj: Record<string, unknown>, workerId: number | undefined, baseName: string): string {
+  const modelName = or(get(obj, 'model_name'), 'model_name')
+  const date = or(get(obj, '__REQ_TIME__'), get(obj, 'req_time'))
+  if (date === null || date === undefined) {
+    throw new TypeError(`vepfsKey: the record has no __REQ_TIME__ or req_time to name its date directory (model_name ${pyRepr(modelName)})`)
+  }
+  return joinPath(
+    pathPart('baseName', baseName),
+    pathPart('model_name', modelName),
+    pathPart('__REQ_TIME__ or req_time', date),
+    `worker_${pyStr(workerId)}`,
+  )
+}
+
+function pathPart(name: string, value: unknown): string {
+  if (typeof value === 'string') return value
+  throw new TypeError(`vepfsKey: ${name} must be a string to join into a path, not ${pyRepr(value)}`)
+}
+
+/** posixpath.join. */
+function joinPath(first: string, ...parts: string[]): string {
+  let path = first
+  for (const part of parts) {
+    if (part.startsWith('/')) path = part
+    else if (path === '' || path.endsWith('/')) path += part
+    else path += '/' + part
+  }
+  return path
+}
