@@ -118,7 +118,7 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
   const select = options.select ?? ((step: TrainingStep) => step.records)
 
   /** The directory for `key`, or why it is refused. */
-  const directoryOf = (key: unknown): string | FileSinkError => {
+  const checkKey = (key: unknown): string | FileSinkError => {
     if (typeof key !== 'string' || key === '') {
       return new FileSinkError(`fileSink: keyFn returned ${JSON.stringify(key)}, not a directory path`, String(key))
     }
@@ -127,6 +127,18 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
     const inside = relative(base, dir)
     if (inside.startsWith('..') || isAbsolute(inside)) {
       return new FileSinkError(`fileSink: key '${key}' leaves baseName '${baseName}' (${base}); nothing written for it`, key)
+    }
+    return dir
+  }
+  // Keys repeat (one per model, day and worker): check each once. Bounded, as keys may not repeat.
+  const checked = new Map<string, string | FileSinkError>()
+  const directoryOf = (key: unknown): string | FileSinkError => {
+    if (typeof key !== 'string') return checkKey(key)
+    let dir = checked.get(key)
+    if (dir === undefined) {
+      if (checked.size >= 10_000) checked.clear()
+      dir = checkKey(key)
+      checked.set(key, dir)
     }
     return dir
   }
@@ -243,6 +255,7 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
           // Once draining (the exit hook closed it), records are no longer taken: nothing accepted goes unwritten.
           const records = drained === undefined ? select(step) : undefined
           if (records) {
+            const now = scheduler.now()
             for (const record of records) {
               stats.received++
               let obj: unknown
@@ -272,7 +285,7 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
                 writers.set(dir, writer)
                 stats.directories++
               }
-              writer.add(line)
+              writer.add(line, now)
               inFlight++
               if (writer.buffered >= batchSize) flush(writer)
             }

@@ -43,14 +43,25 @@ export function defaultLayout(obj: unknown): string {
 }
 
 /** Python's `obj.get(key)`: an own key's value, else None. */
+// Python's dict.get for the fixed keys read here. Object.prototype has none of them, so a
+// plain read is an own-key read (and much cheaper than hasOwn first).
 function get(obj: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(obj, key) ? obj[key] : undefined
+  return obj[key]
 }
 
 /** Python's `a or b or ...`: the first truthy value, else the last. */
-function or(...values: unknown[]): unknown {
-  for (let i = 0; i < values.length - 1; i++) if (pyBool(values[i])) return values[i]
-  return values[values.length - 1]
+const REQ_TIME = ['__REQ_TIME__']
+const GID = ['__FEED_ID__', 'feedid', 'gid']
+const UID = ['__UID__', 'userid', 'uid']
+const MODEL_NAME = ['model_name']
+
+/** Python's `obj.get(k1) or obj.get(k2) or ... or fallback`. */
+function firstTruthy(obj: Record<string, unknown>, keys: readonly string[], fallback: unknown): unknown {
+  for (const key of keys) {
+    const value = get(obj, key)
+    if (pyBool(value)) return value
+  }
+  return fallback
 }
 
 /**
@@ -71,9 +82,9 @@ function or(...values: unknown[]): unknown {
  * @throws TypeError when predict or label cannot be written as JSON (as the Python raises)
  */
 export function vepfsLayout(obj: Record<string, unknown>): string {
-  const reqTime = or(get(obj, '__REQ_TIME__'), get(obj, 'req_time'))
-  const gid = or(get(obj, '__FEED_ID__'), get(obj, 'feedid'), get(obj, 'gid'), 'gid')
-  const uid = or(get(obj, '__UID__'), get(obj, 'userid'), get(obj, 'uid'), 'uid')
+  const reqTime = firstTruthy(obj, REQ_TIME, get(obj, 'req_time'))
+  const gid = firstTruthy(obj, GID, 'gid')
+  const uid = firstTruthy(obj, UID, 'uid')
   const predictScores = Object.hasOwn(obj, 'predict') ? pyJsonDumps(obj.predict) : null
   const labels = Object.hasOwn(obj, 'label') ? pyJsonDumps(obj.label) : null
   return `${pyStr(reqTime)};${pyStr(gid)};${pyStr(uid)};${pyStr(predictScores)};${pyStr(labels)}`
@@ -101,8 +112,8 @@ export function vepfsLayout(obj: Record<string, unknown>): string {
  *   raises TypeError for these too)
  */
 export function vepfsKey(obj: Record<string, unknown>, workerId: number | undefined, baseName: string): string {
-  const modelName = or(get(obj, 'model_name'), 'model_name')
-  const date = or(get(obj, '__REQ_TIME__'), get(obj, 'req_time'))
+  const modelName = firstTruthy(obj, MODEL_NAME, 'model_name')
+  const date = firstTruthy(obj, REQ_TIME, get(obj, 'req_time'))
   if (date === null || date === undefined) {
     throw new TypeError(`vepfsKey: the record has no __REQ_TIME__ or req_time to name its date directory (model_name ${pyRepr(modelName)})`)
   }

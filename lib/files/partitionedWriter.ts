@@ -66,10 +66,10 @@ export class PartitionedWriter {
     return this.pending.length
   }
 
-  /** Adds one laid-out line (no trailing newline). */
-  add(line: string): void {
+  /** Adds one laid-out line (no trailing newline), at time `now` by the sink's clock. */
+  add(line: string, now: number): void {
     this.pending.push(line)
-    this.lastUpdate = this.options.now()
+    this.lastUpdate = now
   }
 
   /** Writes the buffered lines after every earlier flush; resolves with how many it wrote. */

@@ -461,10 +461,13 @@ function fromCodes(codes: number[], from: (...codes: number[]) => string): strin
  *   (`Circular reference detected`, a ValueError in Python)
  */
 export function pyJsonDumps(value: unknown): string {
-  return encode(value, new Set())
+  return encode(value, 0)
 }
 
-function encode(value: unknown, open: Set<object>): string {
+/** Past this depth, encode checks for a cycle (cheaper than tracking every container). */
+const CHECK_CYCLES_AT = 200
+
+function encode(value: unknown, depth: number): string {
   if (value === null || value === undefined) return 'null'
   switch (typeof value) {
     case 'string':
@@ -482,28 +485,38 @@ function encode(value: unknown, open: Set<object>): string {
   }
   if (value instanceof PyFloat) return jsonFloat(value.valueOf())
   const unboxed = unbox(value)
-  if (unboxed !== value) return encode(unboxed, open)
+  if (unboxed !== value) return encode(unboxed, depth)
   const list = Array.isArray(value)
   if (!list && !isPlainObject(value)) throw notSerializable(value)
-  if (open.has(value)) throw new TypeError('Circular reference detected')
-  open.add(value)
+  if (depth === CHECK_CYCLES_AT && hasCycle(value, new Set())) throw new TypeError('Circular reference detected')
   let out: string
   if (list) {
     out = '['
-    for (let i = 0; i < value.length; i++) out += (i ? ', ' : '') + encode(value[i], open)
+    for (let i = 0; i < value.length; i++) out += (i ? ', ' : '') + encode(value[i], depth + 1)
     out += ']'
   } else {
     const obj = value as Record<string, unknown>
     out = '{'
     let first = true
     for (const key of keysOf(obj)) {
-      out += (first ? '' : ', ') + jsonString(key) + ': ' + encode(obj[key], open)
+      out += (first ? '' : ', ') + jsonString(key) + ': ' + encode(obj[key], depth + 1)
       first = false
     }
     out += '}'
   }
-  open.delete(value)
   return out
+}
+
+/** Whether a container reaches itself (what Python's json.dumps calls a circular reference). */
+function hasCycle(value: object, open: Set<object>): boolean {
+  if (open.has(value)) return true
+  open.add(value)
+  const children = Array.isArray(value) ? value : Object.values(value)
+  for (const child of children) {
+    if (typeof child === 'object' && child !== null && hasCycle(child, open)) return true
+  }
+  open.delete(value)
+  return false
 }
 
 /** The value of a Number, String, Boolean or BigInt object; anything else (a PyFloat too) as is. */
@@ -573,7 +586,10 @@ const JSON_SHORT: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\b': '\\
 
 // ensure_ascii: every UTF-16 unit outside ' '..'~' is \uXXXX, so an astral
 // character comes out as its surrogate pair, as Python writes it.
+const PLAIN_ASCII = /^[ !#-\[\]-~]*$/
+
 function jsonString(s: string): string {
+  if (PLAIN_ASCII.test(s)) return '"' + s + '"'
   return '"' + s.replace(JSON_ESCAPE, (ch) => JSON_SHORT[ch] ?? '\\u' + hex(ch.charCodeAt(0), 4)) + '"'
 }
 
@@ -582,6 +598,7 @@ function hex(n: number, width: number): string {
 }
 
 function intString(n: number | bigint): string {
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return String(n === 0 ? 0 : n)
   const text = BigInt(n).toString()
   if (typeof n === 'bigint') {
     const digits = text.length - (n < 0n ? 1 : 0)
@@ -605,6 +622,12 @@ function floatRepr(x: number): string {
   if (x === Infinity) return 'inf'
   if (x === -Infinity) return '-inf'
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0'
+  const abs = Math.abs(x)
+  if (abs >= 1e-4 && abs < 1e16) {
+    // Both write this range in fixed notation with the shortest round-trip digits.
+    const text = String(x)
+    return text.includes('.') ? text : text + '.0'
+  }
   const sign = x < 0 ? '-' : ''
   const [mantissa, exponent = '0'] = String(Math.abs(x)).split('e')
   const [whole, fraction = ''] = mantissa.split('.')
@@ -744,6 +767,7 @@ function bytesRepr(b: Uint8Array): string {
  */
 export function pyStr(value: unknown): string {
   if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value === 0 ? 0 : value)
   if (value instanceof String) return value.valueOf()
   if (value instanceof Error) return value.message
   return pyRepr(value)

@@ -1,0 +1,113 @@
+/**
+ * 2e6 vepfs records through `fileSink` (vepfsKey, vepfsLayout, rotation every 1e6
+ * lines), beside, in the same run, the same pre-formatted bytes written by a plain
+ * `fs.writeSync` loop, and the seed's WriteOnlyFileAndStat in Python
+ * (bench/file-writer.py). Every contender ends with fsync.
+ *
+ *   npm run bench:file
+ */
+import { spawnSync } from 'node:child_process'
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { lastValueFrom, Observable } from 'rxjs'
+import { fileSink, vepfsKey, vepfsLayout, type TrainingStep } from '../index.js'
+import { printRows } from './report.js'
+
+const RECORDS = Number(process.env.BENCH_FILE_RECORDS ?? 2_000_000)
+const PARTITION = 1_000_000
+const PER_STEP = 1000
+const HERE = dirname(fileURLToPath(import.meta.url))
+
+/** 1000 distinct deep-insight records, cycled. */
+const pool = Array.from({ length: 1000 }, (_, i) => ({
+  req_time: '20240101',
+  model_name: 'ranker',
+  gid: 1_000_000 + i,
+  uid: 7_000_000_000 + i * 13,
+  predict: [((i * 37) % 1000) / 1000, 0.25],
+  label: [i % 2, 0],
+}))
+
+/** A step carrying `records`. */
+const makeStep = (step: number, records: TrainingStep['records']): TrainingStep => ({
+  step,
+  timeMs: step,
+  epoch: 0,
+  batch: step,
+  batchSize: records.length,
+  loss: 0,
+  metrics: {},
+  records,
+})
+
+const dirBytes = (dir: string) => readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)
+
+async function rxtrain(base: string): Promise<{ seconds: number; bytes: number }> {
+  const steps = new Observable<TrainingStep>((subscriber) => {
+    for (let s = 0; s * PER_STEP < RECORDS; s++) {
+      const records = new Array(PER_STEP)
+      for (let j = 0; j < PER_STEP; j++) records[j] = pool[(s * PER_STEP + j) % pool.length]
+      subscriber.next(makeStep(s + 1, records))
+    }
+    subscriber.complete()
+  })
+  const started = performance.now()
+  await lastValueFrom(
+    steps.pipe(fileSink({ keyFn: vepfsKey, layoutFn: vepfsLayout, baseName: base, workerId: 0, partitionSize: PARTITION, logger: { info() {}, warn: console.warn, error: console.error } })),
+  )
+  const seconds = (performance.now() - started) / 1000
+  return { seconds, bytes: dirBytes(join(base, 'ranker', '20240101', 'worker_0')) }
+}
+
+function plainWrite(dir: string): { seconds: number; bytes: number } {
+  // The same bytes, formatted before the clock starts: what writing alone costs.
+  const lines = pool.map((r) => vepfsLayout(r))
+  const chunks: string[] = []
+  for (let at = 0; at < PARTITION; at += 1024) {
+    const n = Math.min(1024, PARTITION - at)
+    chunks.push(Array.from({ length: n }, (_, j) => lines[(at + j) % lines.length]).join('\n') + '\n')
+  }
+  mkdirSync(dir, { recursive: true })
+  const started = performance.now()
+  for (let part = 0; part * PARTITION < RECORDS; part++) {
+    const fd = openSync(join(dir, `part_${String(part).padStart(6, '0')}.txt`), 'w')
+    for (const chunk of chunks) writeSync(fd, chunk)
+    fsyncSync(fd)
+    closeSync(fd)
+  }
+  return { seconds: (performance.now() - started) / 1000, bytes: dirBytes(dir) }
+}
+
+function python(dir: string, poolFile: string): { seconds: number; bytes: number } | string {
+  const run = spawnSync('python3', [join(HERE, 'file-writer.py'), poolFile, String(RECORDS), dir], { encoding: 'utf8' })
+  if (run.status !== 0) return `python3 failed: ${run.stderr || run.error?.message}`
+  return JSON.parse(run.stdout)
+}
+
+const root = mkdtempSync(join(tmpdir(), 'rxtrain-bench-file-'))
+try {
+  const poolFile = join(root, 'pool.json')
+  writeFileSync(poolFile, JSON.stringify(pool))
+  const ours = await rxtrain(join(root, 'rxtrain'))
+  const plain = plainWrite(join(root, 'plain'))
+  const py = python(join(root, 'python'), poolFile)
+  const linesPerSec = (r: { seconds: number }) => RECORDS / r.seconds
+  const mbPerSec = (r: { seconds: number; bytes: number }) => r.bytes / 1e6 / r.seconds
+  const rows = [
+    { name: 'fileSink lines/s', figure: linesPerSec(ours), unit: 'lines/s', target: { on: 'figure' as const, op: '>=' as const, value: 1e6 } },
+    { name: 'fileSink lines/s', figure: linesPerSec(ours), unit: 'lines/s', baselineName: 'plain fs write loop', baseline: linesPerSec(plain), target: { on: 'ratio' as const, op: '>=' as const, value: 0.5 } },
+    { name: 'fileSink MB/s', figure: mbPerSec(ours), unit: 'MB/s', baselineName: 'plain fs write loop', baseline: mbPerSec(plain) },
+  ]
+  if (typeof py === 'string') console.log(py)
+  else {
+    rows.push(
+      { name: 'fileSink lines/s', figure: linesPerSec(ours), unit: 'lines/s', baselineName: 'Python WriteOnlyFileAndStat', baseline: linesPerSec(py), target: { on: 'ratio' as const, op: '>=' as const, value: 5 } },
+      { name: 'fileSink MB/s', figure: mbPerSec(ours), unit: 'MB/s', baselineName: 'Python WriteOnlyFileAndStat', baseline: mbPerSec(py) },
+    )
+  }
+  printRows(`files: ${RECORDS} vepfs records, a part every ${PARTITION} lines, fsync at the end`, rows)
+} finally {
+  rmSync(root, { recursive: true, force: true })
+}
