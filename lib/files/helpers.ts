@@ -43,10 +43,12 @@ export function defaultLayout(obj: unknown): string {
 }
 
 /** Python's `obj.get(key)`: an own key's value, else None. */
-// Python's dict.get for the fixed keys read here. Object.prototype has none of them, so a
-// plain read is an own-key read (and much cheaper than hasOwn first).
+// Python's dict.get: own keys only. Object.prototype has none of the keys read here, so
+// for a plain object a read is an own-key read, with no hasOwn to pay for.
 function get(obj: Record<string, unknown>, key: string): unknown {
-  return obj[key]
+  const value = obj[key]
+  if (value === undefined || Object.getPrototypeOf(obj) === Object.prototype) return value
+  return Object.hasOwn(obj, key) ? value : undefined
 }
 
 /** Python's `a or b or ...`: the first truthy value, else the last. */
