@@ -11,8 +11,8 @@ import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rm
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { lastValueFrom, Observable } from 'rxjs'
-import { fileSink, vepfsKey, vepfsLayout, type TrainingStep } from '../index.js'
+import { lastValueFrom } from 'rxjs'
+import { fileSink, fromLoop, vepfsKey, vepfsLayout } from '../index.js'
 import { printRows } from './report.js'
 
 const RECORDS = Number(process.env.BENCH_FILE_RECORDS ?? 2_000_000)
@@ -30,28 +30,13 @@ const pool = Array.from({ length: 1000 }, (_, i) => ({
   label: [i % 2, 0],
 }))
 
-/** A step carrying `records`. */
-const makeStep = (step: number, records: TrainingStep['records']): TrainingStep => ({
-  step,
-  timeMs: step,
-  epoch: 0,
-  batch: step,
-  batchSize: records.length,
-  loss: 0,
-  metrics: {},
-  records,
-})
-
 const dirBytes = (dir: string) => readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)
 
 async function rxtrain(base: string): Promise<{ seconds: number; bytes: number }> {
-  const steps = new Observable<TrainingStep>((subscriber) => {
-    for (let s = 0; s * PER_STEP < RECORDS; s++) {
-      const records = new Array(PER_STEP)
-      for (let j = 0; j < PER_STEP; j++) records[j] = pool[(s * PER_STEP + j) % pool.length]
-      subscriber.next(makeStep(s + 1, records))
-    }
-    subscriber.complete()
+  // An rxtrain source, so the sink's backpressure keeps memory bounded.
+  const steps = fromLoop({
+    steps: RECORDS / PER_STEP,
+    step: (s) => ({ loss: 0, records: Array.from({ length: PER_STEP }, (_, j) => pool[(s * PER_STEP + j) % pool.length]!) }),
   })
   const started = performance.now()
   await lastValueFrom(

@@ -483,11 +483,13 @@ function encode(value: unknown, depth: number): string {
     default:
       throw notSerializable(value)
   }
-  if (value instanceof PyFloat) return jsonFloat(value.valueOf())
-  const unboxed = unbox(value)
-  if (unboxed !== value) return encode(unboxed, depth)
   const list = Array.isArray(value)
-  if (!list && !isPlainObject(value)) throw notSerializable(value)
+  if (!list) {
+    if (value instanceof PyFloat) return jsonFloat(value.valueOf())
+    const unboxed = unbox(value)
+    if (unboxed !== value) return encode(unboxed, depth)
+    if (!isPlainObject(value)) throw notSerializable(value)
+  }
   if (depth === CHECK_CYCLES_AT && hasCycle(value, new Set())) throw new TypeError('Circular reference detected')
   let out: string
   if (list) {
