@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +8,7 @@ import { localStore, type RecordStore } from '../../lib/files/store.js'
 import { fromLoop } from '../../lib/sources/fromLoop.js'
 import type { TrainingStep } from '../../lib/step.js'
 import { fileSink, type FileSinkOptions, type FileSinkStats } from '../../operators/fileSink.js'
+import { signalWhenReady } from '../support/child.js'
 import { memoryLogger } from '../support/logger.js'
 import { makeStep } from '../support/steps.js'
 
@@ -178,22 +178,9 @@ describe('fileSink', function () {
     })
 
     it('on SIGTERM through the exit hook: a child process killed mid-run has every accepted record on disk', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/file-sink-child.ts', base], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      child.stderr.on('data', (d) => (stderr += d))
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d) => {
-          stdout += d
-          if (stdout.includes('ready\n')) resolve()
-        })
-        child.on('exit', () => reject(new Error(`child exited before ready: ${stderr}`)))
-      })
-      child.kill('SIGTERM')
-      expect(await exited, stderr).to.equal(143)
-      const line = stdout.split('\n').find((l) => l.startsWith('stats '))
-      const childStats = JSON.parse(line!.slice('stats '.length)) as FileSinkStats
+      const run = await signalWhenReady('test/fixtures/file-sink-child.ts', [base], 'SIGTERM')
+      expect(run.code, run.stderr).to.equal(143)
+      const childStats = run.stats<FileSinkStats>()
       expect(childStats.received).to.be.at.least(1000)
       expect(childStats.written).to.equal(childStats.received)
       const dir = join(base, 'worker')

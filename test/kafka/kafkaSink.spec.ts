@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { expect } from 'chai'
 import { concat, lastValueFrom, map, Observable, take, throwError, toArray } from 'rxjs'
 import { ConfigError } from '../../lib/errors.js'
@@ -8,6 +7,7 @@ import type { TrainingStep } from '../../lib/step.js'
 import { kafkaSink } from '../../operators/kafkaSink.js'
 import { kafkaDown, kafkaUp } from '../kafka/broker.js'
 import { createTopic, freshTopic, readTopic, topicSize, useKafka, type TestKafka } from '../support/kafka.js'
+import { signalWhenReady } from '../support/child.js'
 import { memoryLogger } from '../support/logger.js'
 import { makeStep } from '../support/steps.js'
 
@@ -154,25 +154,9 @@ describe('kafkaSink', function () {
     it('drains on SIGTERM through the exit hook: every accepted record is on the topic before the process exits', async () => {
       const topic = freshTopic('sink-sigterm')
       await createTopic(kafka.brokers, topic)
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/kafka-sink-child.ts', kafka.brokers.join(','), topic], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stderr.on('data', (d) => (stderr += d))
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d) => {
-          stdout += d
-          if (stdout.includes('ready\n')) resolve()
-        })
-        child.on('exit', () => reject(new Error(`child exited before ready: ${stderr}`)))
-      })
-      child.kill('SIGTERM')
-      expect(await exited, stderr).to.equal(143)
-      const line = stdout.split('\n').find((l) => l.startsWith('stats '))
-      expect(line, `stdout: ${stdout}\nstderr: ${stderr}`).to.be.a('string')
-      const stats = JSON.parse(line!.slice('stats '.length)) as KProducerStats
+      const run = await signalWhenReady('test/fixtures/kafka-sink-child.ts', [kafka.brokers.join(','), topic], 'SIGTERM')
+      expect(run.code, run.stderr).to.equal(143)
+      const stats = run.stats<KProducerStats>()
       expect(stats.total).to.be.at.least(1000)
       expect(stats).to.include({ success: stats.total, failed: 0, pending: 0 })
       const values = await readTopic(kafka.brokers, topic)
