@@ -154,6 +154,8 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
       let inFlight = 0 // lines added and not yet written
       let waiting: { promise: Promise<void>; resolve: () => void } | undefined
       let failure: FileSinkError | undefined
+      let lastKey: unknown
+      let lastWriter: PartitionedWriter | undefined // the open writer for lastKey, if any
 
       const problem = (kind: 'parseErrors' | 'rejected', error: Error) => {
         stats[kind]++
@@ -206,6 +208,7 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
         for (const [dir, writer] of writers) {
           if (now - writer.lastUpdate >= idleMs) {
             writers.delete(dir)
+            if (writer === lastWriter) lastWriter = undefined
             void retire(writer)
           }
         }
@@ -218,6 +221,7 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
           sweep.unsubscribe()
           for (const writer of writers.values()) void retire(writer)
           writers.clear()
+          lastWriter = undefined
           while (closing.size > 0) await Promise.all(closing)
           waiting?.resolve()
           leave()
@@ -265,25 +269,34 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
                 problem('parseErrors', new FileSinkError(`fileSink: cannot parse a record of step ${step.step}: ${(err as Error).message}`, base, { cause: err }))
                 continue
               }
-              let dir: string | FileSinkError
+              let key: unknown
               let line: string
               try {
-                dir = directoryOf(keyFn(obj, workerId, baseName))
-                if (typeof dir !== 'string') {
-                  problem('rejected', dir)
-                  continue
+                key = keyFn(obj, workerId, baseName)
+                if (key !== lastKey || lastWriter === undefined) {
+                  const dir = directoryOf(key)
+                  if (typeof dir !== 'string') {
+                    problem('rejected', dir)
+                    continue
+                  }
                 }
                 line = layoutFn(obj)
               } catch (err) {
                 problem('rejected', new FileSinkError(`fileSink: keyFn or layoutFn threw on a record of step ${step.step}: ${(err as Error).message}`, base, { cause: err }))
                 continue
               }
-              let writer = writers.get(dir)
+              // Records in a row mostly share a key: the last one's writer is kept at hand.
+              let writer = key === lastKey ? lastWriter : undefined
               if (writer === undefined) {
-                const firstPart = nextParts.get(dir)
-                writer = new PartitionedWriter(dir, { store, partitionSize, fileExt, rotateIntervalMs, now: () => scheduler.now(), firstPart })
-                writers.set(dir, writer)
-                stats.directories++
+                const dir = directoryOf(key) as string
+                writer = writers.get(dir)
+                if (writer === undefined) {
+                  writer = new PartitionedWriter(dir, { store, partitionSize, fileExt, rotateIntervalMs, firstPart: nextParts.get(dir) }, now)
+                  writers.set(dir, writer)
+                  stats.directories++
+                }
+                lastKey = key
+                lastWriter = writer
               }
               writer.add(line, now)
               inFlight++

@@ -42,29 +42,32 @@ export function defaultLayout(obj: unknown): string {
   }
 }
 
-/** Python's `obj.get(key)`: an own key's value, else None. */
-// Python's dict.get: own keys only. Object.prototype has none of the keys read here, so
-// for a plain object a read is an own-key read, with no hasOwn to pay for.
-function get(obj: Record<string, unknown>, key: string): unknown {
+/**
+ * Python's `obj.get(key)`: an own key's value, else undefined (None). Object.prototype
+ * has none of the keys read here, so for a plain object (`plain`) a read is an
+ * own-key read, with no hasOwn to pay for.
+ */
+function get(obj: Record<string, unknown>, key: string, plain: boolean): unknown {
   const value = obj[key]
-  if (value === undefined || Object.getPrototypeOf(obj) === Object.prototype) return value
+  if (value === undefined || plain) return value
   return Object.hasOwn(obj, key) ? value : undefined
 }
 
-/** Python's `a or b or ...`: the first truthy value, else the last. */
+const isPlain = (obj: object) => Object.getPrototypeOf(obj) === Object.prototype
+
+/** Python's `obj.get(k1) or obj.get(k2) or ... or fallback` (`or` by Python's truthiness). */
+function firstTruthy(obj: Record<string, unknown>, plain: boolean, keys: readonly string[], fallback: unknown): unknown {
+  for (const key of keys) {
+    const value = get(obj, key, plain)
+    if (truthy(value)) return value
+  }
+  return fallback
+}
+
 const REQ_TIME = ['__REQ_TIME__']
 const GID = ['__FEED_ID__', 'feedid', 'gid']
 const UID = ['__UID__', 'userid', 'uid']
 const MODEL_NAME = ['model_name']
-
-/** Python's `obj.get(k1) or obj.get(k2) or ... or fallback`. */
-function firstTruthy(obj: Record<string, unknown>, keys: readonly string[], fallback: unknown): unknown {
-  for (const key of keys) {
-    const value = get(obj, key)
-    if (pyBool(value)) return value
-  }
-  return fallback
-}
 
 /**
  * The VePFS layout: `req_time;gid;uid;predict;label`, where req_time is
@@ -84,12 +87,29 @@ function firstTruthy(obj: Record<string, unknown>, keys: readonly string[], fall
  * @throws TypeError when predict or label cannot be written as JSON (as the Python raises)
  */
 export function vepfsLayout(obj: Record<string, unknown>): string {
-  const reqTime = firstTruthy(obj, REQ_TIME, get(obj, 'req_time'))
-  const gid = firstTruthy(obj, GID, 'gid')
-  const uid = firstTruthy(obj, UID, 'uid')
-  const predictScores = Object.hasOwn(obj, 'predict') ? pyJsonDumps(obj.predict) : null
-  const labels = Object.hasOwn(obj, 'label') ? pyJsonDumps(obj.label) : null
-  return `${pyStr(reqTime)};${pyStr(gid)};${pyStr(uid)};${pyStr(predictScores)};${pyStr(labels)}`
+  let reqTime: unknown, gid: unknown, uid: unknown
+  if (isPlain(obj)) {
+    // The same reads as below, each at its own site, so each stays a fast named-property read.
+    const { __REQ_TIME__, __FEED_ID__, feedid, __UID__, userid } = obj
+    reqTime = truthy(__REQ_TIME__) ? __REQ_TIME__ : obj.req_time
+    gid = truthy(__FEED_ID__) ? __FEED_ID__ : truthy(feedid) ? feedid : truthy(obj.gid) ? obj.gid : 'gid'
+    uid = truthy(__UID__) ? __UID__ : truthy(userid) ? userid : truthy(obj.uid) ? obj.uid : 'uid'
+  } else {
+    reqTime = firstTruthy(obj, false, REQ_TIME, get(obj, 'req_time', false))
+    gid = firstTruthy(obj, false, GID, 'gid')
+    uid = firstTruthy(obj, false, UID, 'uid')
+  }
+  const predictScores = Object.hasOwn(obj, 'predict') ? pyJsonDumps(obj.predict) : 'None'
+  const labels = Object.hasOwn(obj, 'label') ? pyJsonDumps(obj.label) : 'None'
+  return pyStr(reqTime) + ';' + pyStr(gid) + ';' + pyStr(uid) + ';' + predictScores + ';' + labels
+}
+
+/** pyBool, with strings and numbers first. */
+function truthy(value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value === 'string') return value !== ''
+  if (typeof value === 'number') return value !== 0
+  return pyBool(value)
 }
 
 /**
@@ -114,17 +134,38 @@ export function vepfsLayout(obj: Record<string, unknown>): string {
  *   raises TypeError for these too)
  */
 export function vepfsKey(obj: Record<string, unknown>, workerId: number | undefined, baseName: string): string {
-  const modelName = firstTruthy(obj, MODEL_NAME, 'model_name')
-  const date = firstTruthy(obj, REQ_TIME, get(obj, 'req_time'))
+  let modelName: unknown, date: unknown
+  if (isPlain(obj)) {
+    const { model_name, __REQ_TIME__ } = obj
+    modelName = truthy(model_name) ? model_name : 'model_name'
+    date = truthy(__REQ_TIME__) ? __REQ_TIME__ : obj.req_time
+  } else {
+    modelName = firstTruthy(obj, false, MODEL_NAME, 'model_name')
+    date = firstTruthy(obj, false, REQ_TIME, get(obj, 'req_time', false))
+  }
+  // Records in a row mostly share their key: the last one is kept (the sink's lookup
+  // of the very same string is then cheap too).
+  const last = lastKey
+  if (modelName === last.modelName && date === last.date && workerId === last.workerId && baseName === last.baseName) return last.path
   if (date === null || date === undefined) {
     throw new TypeError(`vepfsKey: the record has no __REQ_TIME__ or req_time to name its date directory (model_name ${pyRepr(modelName)})`)
   }
-  return joinPath(
+  const path = joinPath(
     pathPart('baseName', baseName),
     pathPart('model_name', modelName),
     pathPart('__REQ_TIME__ or req_time', date),
     `worker_${pyStr(workerId)}`,
   )
+  lastKey = { modelName, date, workerId, baseName, path }
+  return path
+}
+
+let lastKey: { modelName: unknown; date: unknown; workerId: number | undefined; baseName: string; path: string } = {
+  modelName: undefined,
+  date: undefined,
+  workerId: undefined,
+  baseName: '',
+  path: '',
 }
 
 function pathPart(name: string, value: unknown): string {

@@ -473,7 +473,7 @@ function encode(value: unknown, depth: number): string {
     case 'string':
       return jsonString(value)
     case 'number':
-      return Number.isInteger(value) ? intString(value) : jsonFloat(value)
+      return numberJson(value)
     case 'boolean':
       return value ? 'true' : 'false'
     case 'bigint':
@@ -494,7 +494,11 @@ function encode(value: unknown, depth: number): string {
   let out: string
   if (list) {
     out = '['
-    for (let i = 0; i < value.length; i++) out += (i ? ', ' : '') + encode(value[i], depth + 1)
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      if (i > 0) out += ', '
+      out += typeof item === 'number' ? numberJson(item) : encode(item, depth + 1)
+    }
     out += ']'
   } else {
     const obj = value as Record<string, unknown>
@@ -599,14 +603,56 @@ function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0')
 }
 
+/** A safe integer's digits: int32 values and the halves of larger ones convert fast (as small ints). */
+export function safeIntText(n: number): string {
+  if ((n | 0) === n) return '' + n // -0 too gives '0'
+  const abs = n < 0 ? -n : n
+  const high = Math.floor(abs / 1e9)
+  const low = abs - high * 1e9
+  return (n < 0 ? '-' : '') + high + ('' + (low + 1e9)).slice(1)
+}
+
 function intString(n: number | bigint): string {
-  if (typeof n === 'number' && Number.isSafeInteger(n)) return String(n === 0 ? 0 : n)
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return safeIntText(n)
   const text = BigInt(n).toString()
   if (typeof n === 'bigint') {
     const digits = text.length - (n < 0n ? 1 : 0)
     if (digits > INT_MAX_STR_DIGITS) throw intDigitsError(digits)
   }
   return text
+}
+
+const POWERS = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+
+/**
+ * The repr of a positive float with at most 9 decimals and fewer than 2**31 scaled
+ * digits, found by arithmetic instead of V8's shortest-digits search (several times
+ * faster); undefined for any other float. k / 10**d is the correctly rounded value of
+ * the decimal k·10⁻ᵈ (both operands are exact), so when it equals x that decimal
+ * reads back as x; with at most 10 significant digits no other decimal as short
+ * does, and the first d that works gives the fewest digits: the shortest round-trip
+ * digits float.__repr__ writes.
+ */
+function shortDecimal(x: number): string | undefined {
+  for (let d = 1; d <= 9; d++) {
+    const scaled = x * POWERS[d]!
+    if (scaled >= 2147483647) return undefined
+    const k = Math.round(scaled)
+    if (k / POWERS[d]! === x) {
+      if (k % 10 === 0) return undefined // a shorter one exists: leave it to the exact search
+      const digits = '' + k
+      if (k >= POWERS[d]!) return digits.slice(0, digits.length - d) + '.' + digits.slice(digits.length - d)
+      return '0.' + ('' + (k + POWERS[d]!)).slice(1)
+    }
+  }
+  return undefined
+}
+
+/** A JS number as json.dumps writes it: integral ones as ints, the rest as floats. */
+function numberJson(x: number): string {
+  if ((x | 0) === x) return '' + x // -0 too gives '0'
+  if (x > 1e-4 && x < 1e5) return shortDecimal(x) ?? jsonFloat(x) // a score or a rate
+  return Number.isInteger(x) ? intString(x) : jsonFloat(x)
 }
 
 function jsonFloat(x: number): string {
@@ -626,6 +672,8 @@ function floatRepr(x: number): string {
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0'
   const abs = Math.abs(x)
   if (abs >= 1e-4 && abs < 1e16) {
+    const short = shortDecimal(abs)
+    if (short !== undefined) return x < 0 ? '-' + short : short
     // Both write this range in fixed notation with the shortest round-trip digits.
     const text = String(x)
     return text.includes('.') ? text : text + '.0'
@@ -769,7 +817,7 @@ function bytesRepr(b: Uint8Array): string {
  */
 export function pyStr(value: unknown): string {
   if (typeof value === 'string') return value
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value === 0 ? 0 : value)
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return safeIntText(value)
   if (value instanceof String) return value.valueOf()
   if (value instanceof Error) return value.message
   return pyRepr(value)

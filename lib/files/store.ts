@@ -4,8 +4,8 @@ import { FileSinkError } from '../errors.js'
 
 /** One open part file. */
 export interface RecordFile {
-  /** Appends bytes. */
-  write(data: string): Promise<void>
+  /** Appends bytes (a string as UTF-8). */
+  write(data: Uint8Array | string): Promise<void>
   /** Makes what was written durable (fsync on a local disk). */
   sync(): Promise<void>
   /** Syncs and closes. */
@@ -37,9 +37,9 @@ class LocalFile implements RecordFile {
     private readonly path: string,
   ) {}
 
-  async write(data: string): Promise<void> {
+  async write(data: Uint8Array | string): Promise<void> {
     try {
-      await this.handle.write(data)
+      await (typeof data === 'string' ? this.handle.write(data) : this.handle.write(data))
     } catch (err) {
       throw fileError('write', this.path, err)
     }

@@ -165,6 +165,13 @@ function randomDoubles(): string[] {
     const digits = Math.floor(next() * 10 ** (1 + Math.floor(next() * 17)))
     out.push(`${digits}e${exp}`, `${Math.floor(next() * 10)}e${exp}`, `${(next() * 10).toFixed(3)}e${exp}`)
   }
+  // short decimals (scores, rates, rounded values) of every length up to 11 digits
+  // either side of the point, and float32 values seen as doubles (a sigmoid's output)
+  for (let i = 0; i < 3000; i++) {
+    const whole = Math.floor(next() * 10 ** Math.floor(next() * 11))
+    const fraction = Math.floor(next() * 10 ** (1 + Math.floor(next() * 11)))
+    out.push(`${next() < 0.2 ? '-' : ''}${whole}.${fraction}`, String(Math.fround(next())))
+  }
   return out
 }
 
