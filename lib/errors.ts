@@ -84,14 +84,16 @@ export class NativeCallError extends RxtrainError {
    * @param fn the function that failed
    * @param code the code it returned
    * @param meaning what the library says the code means
+   * @param path the file the library was loaded from
    */
   constructor(
     readonly library: string,
     readonly fn: string,
     readonly code: number,
     readonly meaning: string,
+    readonly path?: string,
   ) {
-    super(`${library}: ${fn}() returned ${code} (${meaning})`)
+    super(`${library}${path === undefined ? '' : ` (${path})`}: ${fn}() returned ${code} (${meaning})`)
   }
 }
 
