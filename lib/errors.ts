@@ -114,3 +114,15 @@ export class FileSinkError extends SinkError {
     super(message, options)
   }
 }
+
+/** A profiling window's dump could not be written. */
+export class ProfileDumpError extends RxtrainError {
+  /**
+   * @param message what went wrong
+   * @param path the path at fault
+   * @param options cause
+   */
+  constructor(message: string, readonly path: string, options: { cause?: unknown } = {}) {
+    super(message, options)
+  }
+}
