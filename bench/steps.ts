@@ -14,7 +14,7 @@ import type { Row } from './report.js'
 const STEPS = 1_000_000
 
 /** A synchronous stream of `n` synthetic steps, 1 ms apart, made as they are consumed. */
-function syntheticSteps(n: number): Observable<TrainingStep> {
+export function syntheticSteps(n: number): Observable<TrainingStep> {
   return new Observable<TrainingStep>((subscriber) => {
     for (let i = 1; i <= n && !subscriber.closed; i++) {
       subscriber.next({

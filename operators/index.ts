@@ -8,3 +8,5 @@ export { metricOperator, type Emit, type MetricOperator, type StepHandler, type 
 export { reportMetrics } from './reportMetrics.js'
 export { kafkaSink, type KafkaSinkOptions } from './kafkaSink.js'
 export { fileSink, type FileSinkOptions, type FileSinkStats } from './fileSink.js'
+export { profileWindow, type ProfileWindowOptions } from './profileWindow.js'
+export { nvProfileWindow, type NvProfileWindowOptions } from './nvProfileWindow.js'

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { getHeapStatistics } from 'node:v8'
 import { ProfileDumpError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { TrainingStep } from '../step.js'
@@ -106,6 +107,7 @@ export function v8Recorder(options: V8RecorderOptions): WindowRecorder {
   let window = 0
   let startIndex = 0
   let lastUs = 0
+  let dumps: Promise<unknown> = Promise.resolve()
 
   // The main thread's inspector session answers synchronously.
   const post = (method: string, params?: object): { error?: Error; result?: unknown } => {
@@ -117,8 +119,9 @@ export function v8Recorder(options: V8RecorderOptions): WindowRecorder {
   }
 
   const counters = (ts: number) => {
-    const heap = process.memoryUsage()
-    events.push({ name: 'heap', ph: 'C', ts, pid, tid: TID, args: { heapUsed: heap.heapUsed, external: heap.external } })
+    // Not process.memoryUsage(): it reads the RSS from /proc, ~40x the cost.
+    const heap = getHeapStatistics()
+    events.push({ name: 'heap', ph: 'C', ts, pid, tid: TID, args: { heapUsed: heap.used_heap_size, external: heap.external_memory } })
     if (tf !== undefined) {
       const m = tf.memory()
       events.push({ name: 'tf.memory', ph: 'C', ts, pid, tid: TID, args: { numTensors: m.numTensors, numBytes: m.numBytes } })
@@ -195,6 +198,11 @@ export function v8Recorder(options: V8RecorderOptions): WindowRecorder {
     close(endIndex, reason) {
       const profile = stopProfiler()
       release()
+      // A window opened after the last step, then the stream ended: nothing to show.
+      if (endIndex === startIndex) {
+        events = []
+        return
+      }
       const trace = {
         traceEvents: events,
         displayTimeUnit: 'ms',
@@ -202,9 +210,12 @@ export function v8Recorder(options: V8RecorderOptions): WindowRecorder {
       }
       events = []
       const dumpOf = { window, startIndex, endIndex, reason }
-      return writeDump(logdir, trace, profile).then(async ({ dir, tracePath, cpuPath }) => {
+      // One dump after the other, so onTraceReady sees windows in order.
+      const written = dumps.then(() => writeDump(logdir, trace, profile)).then(async ({ dir, tracePath, cpuPath }) => {
         if (onTraceReady) await onTraceReady({ ...dumpOf, dir, trace: tracePath, cpuProfile: cpuPath })
       })
+      dumps = written.catch(() => undefined)
+      return written
     },
     dispose: release,
   }

@@ -63,7 +63,8 @@ export function windowOperator(
         try {
           done = recorder.close(index, reason)
         } catch (err) {
-          done = Promise.reject(err)
+          fail(err)
+          return
         }
         if (done === undefined) return
         const tracked: Promise<void> = done.catch(fail).finally(() => pending.delete(tracked))
