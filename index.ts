@@ -23,5 +23,7 @@ export type { ProfileDump, TfMemory, TfMemorySource } from './lib/profile/v8Reco
 export type { CloseReason } from './lib/profile/windowOperator.js'
 export { CUDART_SONAMES, loadCudart, type Cudart, type CudartOptions } from './lib/native/cudart.js'
 export { loadByteps, type BytepsTelemetry, type LoadBytepsOptions, type TelemetryEntry, type TelemetrySource } from './lib/native/byteps.js'
+export { localEventStore, type EventFile, type EventFileStore } from './lib/tensorboard/eventFile.js'
+export { metricTag } from './lib/tensorboard/events.js'
 export * from './operators/index.js'
 export { runDemo, type DemoOptions, type DemoSummary } from './lib/demo.js'

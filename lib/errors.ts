@@ -126,3 +126,15 @@ export class ProfileDumpError extends RxtrainError {
     super(message, options)
   }
 }
+
+/** A TensorBoard event file could not be created or written (`tensorboardSink`). */
+export class TensorBoardSinkError extends SinkError {
+  /**
+   * @param message what went wrong, naming the path
+   * @param path the event file (or directory) at fault
+   * @param options cause and retriable
+   */
+  constructor(message: string, readonly path: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+    super(message, options)
+  }
+}

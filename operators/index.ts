@@ -11,3 +11,4 @@ export { fileSink, type FileSinkOptions, type FileSinkStats } from './fileSink.j
 export { profileWindow, type ProfileWindowOptions } from './profileWindow.js'
 export { nvProfileWindow, type NvProfileWindowOptions } from './nvProfileWindow.js'
 export { telemetryEvery, type TelemetryEveryOptions } from './telemetryEvery.js'
+export { tensorboardSink, type TensorBoardSinkOptions, type TensorBoardSinkStats } from './tensorboardSink.js'
