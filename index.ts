@@ -26,4 +26,5 @@ export { loadByteps, type BytepsTelemetry, type LoadBytepsOptions, type Telemetr
 export { localEventStore, type EventFile, type EventFileStore } from './lib/tensorboard/eventFile.js'
 export { metricTag } from './lib/tensorboard/events.js'
 export * from './operators/index.js'
-export { runDemo, type DemoOptions, type DemoSummary } from './lib/demo.js'
+export { runDemo, type DemoOptions, type DemoOutputs, type DemoSummary } from './lib/demo.js'
+export type { Progress } from './lib/cli/progress.js'
