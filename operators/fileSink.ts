@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve } from 'node:path'
-import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs'
+import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs'
 import { clusterTask } from '../lib/config.js'
 import { ConfigError, FileSinkError } from '../lib/errors.js'
 import { defaultLayout, defaultParse } from '../lib/files/helpers.js'
@@ -170,10 +170,16 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
           waiting = undefined
         }
       }
+      /**
+       * A write failed: training stops (upstream is unsubscribed), the other writers still
+       * write what they hold, and the stream errors once the sink has drained.
+       */
       const failed = (err: unknown) => {
-        failure ??= err instanceof FileSinkError ? err : new FileSinkError(`fileSink: ${String(err)}`, base, { cause: err })
+        if (failure !== undefined) return
+        failure = err instanceof FileSinkError ? err : new FileSinkError(`fileSink: ${String(err)}`, base, { cause: err })
         stats.lastError = failure
-        subscriber.error(failure)
+        upstream?.unsubscribe()
+        void drain().then(() => subscriber.error(failure))
       }
       const flush = (writer: PartitionedWriter) => {
         writer.flush().then(written, failed)
@@ -253,7 +259,8 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
         },
       })
 
-      const upstream = source.subscribe({
+      let upstream: Subscription | undefined
+      upstream = source.subscribe({
         next(step) {
           if (subscriber.closed) return
           // Once draining (the exit hook closed it), records are no longer taken: nothing accepted goes unwritten.
@@ -306,10 +313,12 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
           subscriber.next(step)
         },
         error: (err) => void drain().then(() => subscriber.error(err)),
-        complete: () => void drain().then(() => subscriber.complete()),
+        // A write that fails while draining turns the completion into its error.
+        complete: () => void drain().then(() => (failure === undefined ? subscriber.complete() : subscriber.error(failure))),
       })
+      if (failure !== undefined) upstream.unsubscribe()
       return () => {
-        upstream.unsubscribe()
+        upstream?.unsubscribe()
         void drain()
       }
     })

@@ -163,6 +163,9 @@ export function v8Recorder(options: V8RecorderOptions): WindowRecorder {
   return {
     prepare,
     open(w, index) {
+      // The trace starts when the window opens, as the plan's clock saw it: the first step's
+      // span holds the profiler's start (and, in the first window, the inspector's set-up).
+      lastUs = nowUs()
       prepare()
       window = w
       startIndex = index
@@ -173,7 +176,6 @@ export function v8Recorder(options: V8RecorderOptions): WindowRecorder {
         if (error) logger.warn(`profileWindow: cannot start the V8 profiler, this window gets a trace only: ${error.message}`)
         else profiling = true
       }
-      lastUs = nowUs()
       events = [
         { name: 'process_name', ph: 'M', pid, tid: 0, args: { name: `rxtrain ${process.title}` } },
         { name: 'thread_name', ph: 'M', pid, tid: TID, args: { name: 'training steps' } },

@@ -61,10 +61,10 @@ describe('profileWindow and the window operator', () => {
   it('passes nothing on for a source that never emits, and opens a window starting at step 0 at once', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold<TrainingStep>('-')
-      expectObservable(source.pipe(windows({ initStepRange: [0, 2] }))).toBe('-')
-      expectSubscriptions(source.subscriptions).toBe('^')
+      expectObservable(source.pipe(windows({ initStepRange: [0, 2] })), '^ 9ms !').toBe('-')
+      expectSubscriptions(source.subscriptions).toBe('^ 9ms !')
     })
-    expect(log).to.deep.equal(['open 0@0'])
+    expect(log).to.deep.equal(['open 0@0', 'close@0 unsubscribe', 'dispose'])
   })
 
   it('completes at once for an empty source, with no empty window left behind', () => {
