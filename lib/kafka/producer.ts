@@ -440,6 +440,9 @@ export class KProducer {
     clearTimeout(this.retryTimer)
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
+      // The pause is over: timers run on the monotonic clock and may fire a millisecond
+      // before Date.now() reaches pausedUntil, and schedule() would then arm nothing.
+      this.pausedUntil = 0
       this.schedule()
     }, pauseMs)
   }

@@ -149,6 +149,26 @@ describe('KProducer without a broker', function () {
     expect(stats.lastError!.message).to.include('127.0.0.1:1')
   })
 
+  it('retries after each pause even when the pause timer fires before Date.now() reaches its end', async () => {
+    // Timers run on the monotonic clock and may fire a millisecond before Date.now() says the
+    // pause is over; with Date.now() frozen they always do. A retry must still follow.
+    const logger = memoryLogger()
+    const kafka = new Kafka({ brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 0 } })
+    const realNow = Date.now
+    const frozen = realNow()
+    Date.now = () => frozen
+    try {
+      const producer = new KProducer(['127.0.0.1:1'], 'nowhere', { kafka, logger, closeTimeoutMs: 1500 })
+      producer.send(['a'])
+      const stats = await producer.close()
+      expect(stats).to.include({ total: 1, success: 0, failed: 1 })
+    } finally {
+      Date.now = realNow
+    }
+    // A try, a 200 ms pause, a try, ... for 1.5 s: one try alone means the retry never came.
+    expect(logger.lines.filter((l) => l.endsWith('; retrying'))).to.have.length.of.at.least(3)
+  })
+
   describe('when the buffer is full (no broker, so nothing drains)', () => {
     const offline = (whenFull: 'wait' | 'drop-oldest' | 'error') => {
       const producer = new KProducer(['127.0.0.1:1'], 'nowhere', {
