@@ -15,7 +15,7 @@ import type { Row } from './report.js'
 const SAMPLES = 2048
 const BATCH = 32
 const EPOCHS = 2
-const PAIRS = 7
+const PAIRS = 10
 
 function setup() {
   const features = 16
@@ -30,7 +30,7 @@ function setup() {
 
 /**
  * Wall time of a real tfjs fit, bare and through the full operator set, alternating
- * runs; the best of each, as the figure least disturbed by whatever else the machine does.
+ * runs in ABBA order; the best of each, as the figure least disturbed by whatever else the machine does.
  */
 export async function benchFit(): Promise<Row[]> {
   await tf.setBackend('cpu')
@@ -56,9 +56,15 @@ export async function benchFit(): Promise<Row[]> {
   await withRxtrain()
   const bareMs: number[] = []
   const fullMs: number[] = []
+  // ABBA order: a run pays for the garbage the run before it left, so neither always goes first.
   for (let i = 0; i < PAIRS; i++) {
-    bareMs.push(await bare())
-    fullMs.push(await withRxtrain())
+    if (i % 2 === 0) {
+      bareMs.push(await bare())
+      fullMs.push(await withRxtrain())
+    } else {
+      fullMs.push(await withRxtrain())
+      bareMs.push(await bare())
+    }
   }
   tf.dispose([x, y])
   model.dispose()
