@@ -21,10 +21,14 @@ import { fuseAfter, type Emit } from './metricOperator.js'
  */
 export function emitMetrics(client: MetricsClient): MonoTypeOperatorFunction<Metric> {
   const send = metricSender(client)
+  // The client's methods are called here rather than through `send`: one call less on the
+  // per-metric path, which lets V8 inline the whole of it more often.
   const wrap =
     (emit: Emit): Emit =>
     (kind, name, value, tags, step) => {
-      send(kind, name, value, tags)
+      if (kind === 'store') client.emitStore(name, value, tags)
+      else if (kind === 'counter') client.emitCounter(name, value, tags)
+      else client.emitTimer(name, value, tags)
       emit(kind, name, value, tags, step)
     }
   return (metrics) =>
