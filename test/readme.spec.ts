@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { useKafka, type TestKafka } from './support/kafka.js'
+import { freshTopic, useKafka, type TestKafka } from './support/kafka.js'
 
 // Every ```ts block of the README runs as it is, as a user would paste it into a file:
 // `from 'rxtrain'` is this checkout's entry point, the working directory a fresh folder
@@ -17,11 +17,11 @@ const snippets = [...readme.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => {
 /** The address the README's Kafka snippets name: the local test broker's. */
 const README_BROKER = '127.0.0.1:9092'
 
-function run(file: string, cwd: string): Promise<{ code: number | null; output: string }> {
+function run(file: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd,
-      env: { ...process.env, KAFKA_BROKER_LIST: '', KAFKA_TOPIC_NAME: '', RXTRAIN_BYTEPS: '' },
+      env: { ...process.env, KAFKA_BROKER_LIST: '', KAFKA_TOPIC_NAME: '', RXTRAIN_BYTEPS: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 90_000,
     })
@@ -63,4 +63,30 @@ describe('the README snippets', function () {
       expect(exit, `README.md:${line} exited ${exit}:\n${output.slice(-2000)}`).to.equal(0)
     })
   }
+})
+
+describe('the example scripts (examples/*.ts)', function () {
+  this.timeout(120_000)
+  const scripts = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts'))
+
+  it('has a script beside each notebook', () => {
+    const notebooks = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ipynb'))
+    expect(notebooks).to.have.length.of.at.least(3)
+    expect(scripts.map((f) => f.replace(/\.ts$/, ''))).to.include.members(notebooks.map((f) => f.replace(/\.ipynb$/, '')))
+  })
+
+  for (const script of scripts) {
+    it(`runs examples/${script} to the end`, async () => {
+      const { code, output } = await run(join(root, 'examples', script), root)
+      expect(code, `examples/${script} exited ${code}:\n${output.slice(-2000)}`).to.equal(0)
+    })
+  }
+
+  it('runs examples/records.ts with KAFKA_BROKER_LIST and KAFKA_TOPIC_NAME set, shipping to the broker', async function () {
+    const kafka = await useKafka(this)
+    const topic = freshTopic('rxtrain-example-records')
+    const { code, output } = await run(join(root, 'examples', 'records.ts'), root, { KAFKA_BROKER_LIST: kafka.brokers.join(','), KAFKA_TOPIC_NAME: topic })
+    expect(code, output.slice(-2000)).to.equal(0)
+    expect(output).to.match(new RegExp(`kafkaSink\\(${topic}\\): \\d+ delivered, 0 failed`))
+  })
 })
