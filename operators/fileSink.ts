@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve } from 'node:path'
-import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs'
+import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs'
 import { clusterTask } from '../lib/config.js'
 import { ConfigError, FileSinkError } from '../lib/errors.js'
 import { defaultLayout, defaultParse } from '../lib/files/helpers.js'
@@ -178,7 +178,7 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
         if (failure !== undefined) return
         failure = err instanceof FileSinkError ? err : new FileSinkError(`fileSink: ${String(err)}`, base, { cause: err })
         stats.lastError = failure
-        upstream?.unsubscribe()
+        upstream.unsubscribe() // assigned by then: writes fail asynchronously
         void drain().then(() => subscriber.error(failure))
       }
       const flush = (writer: PartitionedWriter) => {
@@ -259,8 +259,7 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
         },
       })
 
-      let upstream: Subscription | undefined
-      upstream = source.subscribe({
+      const upstream = source.subscribe({
         next(step) {
           if (subscriber.closed) return
           // Once draining (the exit hook closed it), records are no longer taken: nothing accepted goes unwritten.
@@ -316,9 +315,8 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
         // A write that fails while draining turns the completion into its error.
         complete: () => void drain().then(() => (failure === undefined ? subscriber.complete() : subscriber.error(failure))),
       })
-      if (failure !== undefined) upstream.unsubscribe()
       return () => {
-        upstream?.unsubscribe()
+        upstream.unsubscribe()
         void drain()
       }
     })
