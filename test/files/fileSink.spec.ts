@@ -5,6 +5,7 @@ import { expect } from 'chai'
 import { concat, lastValueFrom, Observable, take, throwError, toArray, VirtualTimeScheduler } from 'rxjs'
 import { ConfigError, FileSinkError } from '../../lib/errors.js'
 import { localStore, type RecordStore } from '../../lib/files/store.js'
+import { openSinks } from '../../lib/sinks/registry.js'
 import { fromLoop } from '../../lib/sources/fromLoop.js'
 import type { TrainingStep } from '../../lib/step.js'
 import { fileSink, type FileSinkOptions, type FileSinkStats } from '../../operators/fileSink.js'
@@ -247,6 +248,18 @@ describe('fileSink', function () {
       expect(error.path).to.equal(join(dir, 'part_000001.txt'))
       expect(error.message).to.match(/^fileSink: cannot write .*part_000001\.txt: ENOSPC/)
       expect(lines(join(dir, 'part_000000.txt'))).to.deep.equal(['0', '1', '2', '3', '4'])
+    })
+
+    it('errors on a failed write only once every other directory has written and closed what it took', async () => {
+      mkdirSync(join(base, 'full'))
+      symlinkSync('/dev/full', join(base, 'full', 'part_000000.txt'))
+      const records = Array.from({ length: 40 }, (_, n) => ({ key: n % 2 === 0 ? 'full' : 'ok', n }))
+      const error = await lastValueFrom(stepsOf(records, 4).pipe(sink({ batchSize: 4 }))).catch((e: unknown) => e)
+      expect(error).to.be.instanceOf(FileSinkError)
+      expect((error as FileSinkError).message).to.include('ENOSPC')
+      // When the error arrives, the other directory's lines are all on disk, and the sink has left the registry.
+      expect(lines(join(base, 'ok', 'part_000000.txt'))).to.deep.equal(records.filter((r) => r.key === 'ok').map((r) => String(r.n)))
+      expect(openSinks()).to.deep.equal([])
     })
 
     it('surfaces EACCES as an error naming the path', async () => {
