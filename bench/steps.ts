@@ -7,6 +7,7 @@ import {
   reportMetrics,
   stepLoss,
   throughputEvery,
+  type Metric,
   type TrainingStep,
 } from '../index.js'
 import type { Row } from './report.js'
@@ -75,6 +76,43 @@ export function benchSteps(): Row[] {
       return s
     })
   }
+  // The floor for metric events: one hand-written Observable emitting the same events and
+  // making the same client calls, with no operators to compose.
+  const handWrittenEvents = () => {
+    const client = memoryClient({ limit: 1024 })
+    const tags = { model_name: 'bench', cluster_type: 'stable' }
+    return (source: Observable<TrainingStep>) =>
+      new Observable<Metric>((subscriber) => {
+        let markStep = -1
+        let markTimeMs = 0
+        const store = (name: string, value: number, s: TrainingStep) => {
+          client.emitStore(name, value)
+          subscriber.next({ kind: 'store', name, value, tags: undefined, step: s.step, timeMs: s.timeMs })
+        }
+        return source.subscribe({
+          next(s) {
+            store('step_loss', s.loss, s)
+            if (markStep < 0) {
+              markStep = s.step
+              markTimeMs = s.timeMs
+            } else if (s.timeMs - markTimeMs >= 30_000) {
+              const steps = s.step - markStep
+              const perStep = (s.timeMs - markTimeMs) / 1000 / steps
+              client.emitCounter('run_steps.all', steps, tags)
+              subscriber.next({ kind: 'counter', name: 'run_steps.all', value: steps, tags, step: s.step, timeMs: s.timeMs })
+              client.emitTimer('run_steps_elapsed_time.all', perStep, tags)
+              subscriber.next({ kind: 'timer', name: 'run_steps_elapsed_time.all', value: perStep, tags, step: s.step, timeMs: s.timeMs })
+              markStep = s.step
+              markTimeMs = s.timeMs
+            }
+            store('acc', s.metrics.acc!, s)
+            store('mae', s.metrics.mae!, s)
+          },
+          error: (err) => subscriber.error(err),
+          complete: () => subscriber.complete(),
+        })
+      })
+  }
   const full = () => {
     const client = memoryClient({ limit: 1024 })
     return (source: Observable<TrainingStep>) =>
@@ -88,7 +126,9 @@ export function benchSteps(): Row[] {
   nsPerStep(full, 1)
   nsPerStep(handWritten, 1)
   nsPerStep(passThrough, 1)
+  nsPerStep(handWrittenEvents, 1)
   const bareNs: number[] = []
+  const eventsNs: number[] = []
   const fullNs: number[] = []
   const handNs: number[] = []
   const passNs: number[] = []
@@ -97,11 +137,13 @@ export function benchSteps(): Row[] {
     fullNs.push(nsPerStep(full, 1))
     handNs.push(nsPerStep(handWritten, 1))
     passNs.push(nsPerStep(passThrough, 1))
+    eventsNs.push(nsPerStep(handWrittenEvents, 1))
   }
   const b = Math.min(...bareNs)
   const f = Math.min(...fullNs)
   const h = Math.min(...handNs)
   const p = Math.min(...passNs)
+  const e = Math.min(...eventsNs)
   return [
     {
       name: 'stepLoss+throughputEvery+customMetrics(2)+emitMetrics(memoryClient), 1e6 steps',
@@ -117,6 +159,20 @@ export function benchSteps(): Row[] {
       unit: 'ns/step',
       baselineName: 'hand-written map, same client calls',
       baseline: h,
+    },
+    {
+      name: 'same pipeline',
+      figure: f,
+      unit: 'ns/step',
+      baselineName: 'hand-written Observable, same events and calls',
+      baseline: e,
+    },
+    {
+      name: 'hand-written Observable, same events and calls',
+      figure: e,
+      unit: 'ns/step',
+      baselineName: 'bare map',
+      baseline: b,
     },
     { name: 'same pipeline, throughput', figure: 1e9 / f, unit: 'steps/s', target: { on: 'figure', op: '>=', value: 1e6 } },
     {
