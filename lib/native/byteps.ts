@@ -1,4 +1,4 @@
-import { candidatePaths, koffi, openLibrary, type OpenedLibrary } from './loader.js'
+import { cachedLoader, candidatePaths, koffi, type OpenedLibrary } from './loader.js'
 
 /** One communication op's latency summary over the interval since the last read. */
 export interface TelemetryEntry {
@@ -36,11 +36,6 @@ export interface LoadBytepsOptions {
   path?: string
 }
 
-// By the candidates asked for, and by the path that loaded, so that asking for the same
-// library again (by option, env or soname) gives the same object.
-const byRequest = new Map<string, BytepsTelemetry>()
-const byPath = new Map<string, BytepsTelemetry>()
-
 /**
  * Opens libbyteps (on first use for a given path; later calls return the cached object)
  * and declares `byteps_rank`, `byteps_get_telemetry_size` and `byteps_get_telemetry_data`
@@ -61,20 +56,10 @@ const byPath = new Map<string, BytepsTelemetry>()
  *   or one of the three symbols cannot be loaded
  */
 export function loadByteps(options: LoadBytepsOptions = {}): BytepsTelemetry {
-  const candidates = candidatePaths(options.path, 'RXTRAIN_BYTEPS', ['libbyteps.so'])
-  const request = candidates.join('\0')
-  const cached = byRequest.get(request)
-  if (cached !== undefined) return cached
-
-  const lib = openLibrary('libbyteps', candidates)
-  let byteps = byPath.get(lib.path)
-  if (byteps === undefined) {
-    byteps = declare(lib)
-    byPath.set(lib.path, byteps)
-  }
-  byRequest.set(request, byteps)
-  return byteps
+  return load(candidatePaths(options.path, 'RXTRAIN_BYTEPS', ['libbyteps.so']))
 }
+
+const load = cachedLoader('libbyteps', declare)
 
 function declare(lib: OpenedLibrary): BytepsTelemetry {
   const rank = lib.func('int byteps_rank()')

@@ -1,5 +1,5 @@
 import { NativeCallError } from '../errors.js'
-import { candidatePaths, openLibrary } from './loader.js'
+import { cachedLoader, candidatePaths, type OpenedLibrary } from './loader.js'
 
 /**
  * Where {@link loadCudart} looks for the CUDA runtime.
@@ -59,11 +59,6 @@ export const CUDART_SONAMES: readonly string[] = Object.freeze(
     : ['libcudart.so', 'libcudart.so.13', 'libcudart.so.12', 'libcudart.so.11.0'],
 )
 
-// By the candidates asked for, and by the path that loaded, so that asking for the same
-// library again (by option, env or soname) gives the same object.
-const byRequest = new Map<string, Cudart>()
-const byPath = new Map<string, Cudart>()
-
 /**
  * Loads libcudart (on first use for a given path; later calls return the cached object)
  * and declares `cudaProfilerStart`, `cudaProfilerStop` and `cudaGetErrorString` once.
@@ -84,31 +79,23 @@ const byPath = new Map<string, Cudart>()
  *   one of the three functions is missing
  */
 export function loadCudart(options: CudartOptions = {}): Cudart {
-  const candidates = candidatePaths(options.path, 'RXTRAIN_CUDART', CUDART_SONAMES)
-  const request = candidates.join('\0')
-  const cached = byRequest.get(request)
-  if (cached !== undefined) return cached
-
-  const lib = openLibrary('libcudart', candidates)
-  let cudart = byPath.get(lib.path)
-  if (cudart === undefined) {
-    // cudaError_t is a C enum: an int.
-    const start = lib.func('int cudaProfilerStart()')
-    const stop = lib.func('int cudaProfilerStop()')
-    const errorString = lib.func('const char *cudaGetErrorString(int error)')
-    const path = lib.path
-    const check = (fn: string, code: number): void => {
-      if (code === 0) return
-      const meaning = (errorString(code) as string | null) ?? `cudaError_t ${code} (no description)`
-      throw new NativeCallError('libcudart', fn, code, meaning, path)
-    }
-    cudart = Object.freeze({
-      path,
-      profilerStart: () => check('cudaProfilerStart', start() as number),
-      profilerStop: () => check('cudaProfilerStop', stop() as number),
-    })
-    byPath.set(path, cudart)
-  }
-  byRequest.set(request, cudart)
-  return cudart
+  return load(candidatePaths(options.path, 'RXTRAIN_CUDART', CUDART_SONAMES))
 }
+
+const load = cachedLoader('libcudart', (lib: OpenedLibrary): Cudart => {
+  // cudaError_t is a C enum: an int.
+  const start = lib.func('int cudaProfilerStart()')
+  const stop = lib.func('int cudaProfilerStop()')
+  const errorString = lib.func('const char *cudaGetErrorString(int error)')
+  const path = lib.path
+  const check = (fn: string, code: number): void => {
+    if (code === 0) return
+    const meaning = (errorString(code) as string | null) ?? `cudaError_t ${code} (no description)`
+    throw new NativeCallError('libcudart', fn, code, meaning, path)
+  }
+  return Object.freeze({
+    path,
+    profilerStart: () => check('cudaProfilerStart', start() as number),
+    profilerStop: () => check('cudaProfilerStop', stop() as number),
+  })
+})

@@ -68,3 +68,27 @@ export function candidatePaths(option: string | undefined, envVar: string, sonam
   if (fromEnv !== undefined && fromEnv !== '') return [fromEnv]
   return [...sonames]
 }
+
+/**
+ * Wraps `declare` into a loader that opens `library` from a list of candidates and
+ * caches the binding twice: by the candidates asked for, and by the path that loaded,
+ * so that asking for the same library again (by option, env or soname) gives the same
+ * object. A failed load is not cached, so a later call retries.
+ */
+export function cachedLoader<T>(library: string, declare: (lib: OpenedLibrary) => T): (candidates: readonly string[]) => T {
+  const byRequest = new Map<string, T>()
+  const byPath = new Map<string, T>()
+  return (candidates) => {
+    const request = candidates.join('\0')
+    const cached = byRequest.get(request)
+    if (cached !== undefined) return cached
+    const lib = openLibrary(library, candidates)
+    let binding = byPath.get(lib.path)
+    if (binding === undefined) {
+      binding = declare(lib)
+      byPath.set(lib.path, binding)
+    }
+    byRequest.set(request, binding)
+    return binding
+  }
+}
