@@ -1,6 +1,7 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FileSinkError } from '../errors.js'
+import { syncAndClose, writeFully } from './handle.js'
 
 /** One open part file. */
 export interface RecordFile {
@@ -39,7 +40,7 @@ class LocalFile implements RecordFile {
 
   async write(data: Uint8Array | string): Promise<void> {
     try {
-      await (typeof data === 'string' ? this.handle.write(data) : this.handle.write(data))
+      await writeFully(this.handle, typeof data === 'string' ? Buffer.from(data) : data)
     } catch (err) {
       throw fileError('write', this.path, err)
     }
@@ -53,12 +54,8 @@ class LocalFile implements RecordFile {
     }
   }
 
-  async close(): Promise<void> {
-    try {
-      await this.handle.sync()
-    } finally {
-      await this.handle.close()
-    }
+  close(): Promise<void> {
+    return syncAndClose(this.handle, (action, err) => fileError(action, this.path, err))
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { TensorBoardSinkError } from '../errors.js'
+import { syncAndClose, writeFully } from '../files/handle.js'
 import { RECORD_OVERHEAD, writeRecord } from './tfrecord.js'
 
 /**
@@ -41,21 +42,14 @@ class LocalEventFile implements EventFile {
 
   async write(chunk: Uint8Array): Promise<void> {
     try {
-      // A short write (a nearly full disk) goes on from where it stopped; the next call then fails with ENOSPC.
-      for (let at = 0; at < chunk.length; ) at += (await this.handle.write(chunk, at, chunk.length - at)).bytesWritten
+      await writeFully(this.handle, chunk)
     } catch (err) {
       throw fileError('write', this.path, err)
     }
   }
 
-  async close(): Promise<void> {
-    try {
-      await this.handle.sync()
-    } catch (err) {
-      throw fileError('fsync', this.path, err)
-    } finally {
-      await this.handle.close().catch(() => {})
-    }
+  close(): Promise<void> {
+    return syncAndClose(this.handle, (action, err) => fileError(action, this.path, err))
   }
 }
 
