@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs'
+import { Observable, Subscriber, type OperatorFunction } from 'rxjs'
 import type { Metric, MetricKind, Tags, TrainingStep } from '../lib/step.js'
 
 /**
@@ -57,19 +57,7 @@ export function metricOperator(setup: StepHandlerSetup): MetricOperator {
       const handle = setup((kind, name, value, tags, s) =>
         subscriber.next({ kind, name, value, tags, step: s.step, timeMs: s.timeMs }),
       )
-      return source.subscribe({
-        next(step) {
-          // A synchronous source keeps calling after an error or unsubscribe; do no more work.
-          if (subscriber.closed) return
-          try {
-            handle(step)
-          } catch (err) {
-            subscriber.error(err)
-          }
-        },
-        error: (err) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      })
+      return source.subscribe(new StepSubscriber(subscriber, handle))
     })
     const fusable: Fusable = { source, setup }
     return Object.assign(metrics, { [FUSABLE]: fusable })
@@ -95,4 +83,28 @@ export function fuseAfter(
   const fusable = (metrics as Observable<Metric> & { [FUSABLE]?: Fusable })[FUSABLE]
   if (fusable === undefined) return fallback(metrics)
   return metricOperator((emit) => fusable.setup(wrap(emit)))(fusable.source)
+}
+
+/**
+ * Subscribes a step handler to its source as a `Subscriber` of the downstream one (as
+ * RxJS's own operators do), so each step reaches the handler without the safe-subscriber
+ * wrapping a plain observer gets.
+ */
+class StepSubscriber extends Subscriber<TrainingStep> {
+  constructor(
+    private readonly downstream: Subscriber<Metric>,
+    private readonly handle: StepHandler,
+  ) {
+    super(downstream)
+  }
+
+  protected override _next(step: TrainingStep): void {
+    // A synchronous source keeps calling after an error or unsubscribe; do no more work.
+    if (this.downstream.closed) return
+    try {
+      this.handle(step)
+    } catch (err) {
+      this.downstream.error(err)
+    }
+  }
 }

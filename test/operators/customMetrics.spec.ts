@@ -176,4 +176,38 @@ describe('customMetrics', () => {
       expectSubscriptions(source.subscriptions).toBe(subs)
     })
   })
+
+  it('reads names that are not identifiers, quotes and line breaks included, as written', () => {
+    const odd = ['it\'s "odd"', 'a\nb\u2028c', '__proto__x', '0']
+    const s = makeStep({ step: 3, timeMs: 9, metrics: { [odd[0]!]: 1, [odd[1]!]: 2, [odd[2]!]: 3, [odd[3]!]: 4 } })
+    testScheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('-(a|)', { a: s }).pipe(customMetrics(odd))).toBe('-(wxyz|)', {
+        w: store(odd[0]!, 1, s),
+        x: store(odd[1]!, 2, s),
+        y: store(odd[2]!, 3, s),
+        z: store(odd[3]!, 4, s),
+      })
+    })
+  })
+
+  it('reads by key where the runtime forbids new Function (a strict Content-Security-Policy)', () => {
+    const real = globalThis.Function
+    globalThis.Function = function () {
+      throw new EvalError('Code generation from strings disallowed for this context')
+    } as unknown as FunctionConstructor
+    let operator: ReturnType<typeof customMetrics>
+    try {
+      operator = customMetrics(['acc', 'mse'])
+    } finally {
+      globalThis.Function = real
+    }
+    const missing = makeStep({ step: 3, timeMs: 9, metrics: { acc: 1 } })
+    testScheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a---b', { a, b: missing }).pipe(operator)).toBe(
+        '-(xy)(z#)',
+        { x: store('acc', 0.5, a), y: store('mse', 0.25, a), z: store('acc', 1, missing) },
+        new MissingMetricError('mse', 3, ['acc']),
+      )
+    })
+  })
 })
