@@ -2,7 +2,8 @@
  * 2e6 vepfs records through `fileSink` (vepfsKey, vepfsLayout, rotation every 1e6
  * lines), beside, in the same run, the same pre-formatted bytes written by a plain
  * `fs.writeSync` loop, and the seed's WriteOnlyFileAndStat in Python
- * (bench/file-writer.py). Every contender ends with fsync.
+ * (bench/file-writer.py). Every contender ends with fsync. fileSink is timed after a
+ * warm-up run of a tenth as many records.
  *
  *   npm run bench:file
  */
@@ -38,10 +39,10 @@ const float32Pool = pool.map((r, i) => ({ ...r, predict: [Math.fround(1 / (1 + M
 
 const dirBytes = (dir: string) => readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)
 
-async function rxtrain(base: string, records = pool): Promise<{ seconds: number; bytes: number }> {
+async function rxtrain(base: string, records = pool, count = RECORDS): Promise<{ seconds: number; bytes: number }> {
   // An rxtrain source, so the sink's backpressure keeps memory bounded.
   const steps = fromLoop({
-    steps: RECORDS / PER_STEP,
+    steps: count / PER_STEP,
     step: (s) => ({ loss: 0, records: Array.from({ length: PER_STEP }, (_, j) => records[(s * PER_STEP + j) % records.length]!) }),
   })
   const started = performance.now()
@@ -81,6 +82,12 @@ const root = mkdtempSync(join(tmpdir(), 'rxtrain-bench-file-'))
 try {
   const poolFile = join(root, 'pool.json')
   writeFileSync(poolFile, JSON.stringify(pool))
+  // A training run writes records for hours: time the sink once the JIT has compiled it,
+  // as a run's steady state (the Python has no JIT to warm up; the plain loop, nothing to compile).
+  await rxtrain(join(root, 'warm-up'), pool, RECORDS / 10)
+  await rxtrain(join(root, 'warm-up-float32'), float32Pool, RECORDS / 10)
+  rmSync(join(root, 'warm-up'), { recursive: true })
+  rmSync(join(root, 'warm-up-float32'), { recursive: true })
   const ours = await rxtrain(join(root, 'rxtrain'))
   const float32 = await rxtrain(join(root, 'rxtrain-float32'), float32Pool)
   const plain = plainWrite(join(root, 'plain'))

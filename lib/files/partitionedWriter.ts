@@ -25,26 +25,19 @@ export function partName(index: number, fileExt: string): string {
 /** Encoded lines bound for one part; `closesPart` when the part is full (or old) after them. */
 interface Chunk {
   part: number
-  data: Uint8Array
+  data: Buffer
   lines: number
   closesPart: boolean
 }
 
-const NEWLINE = 10
-
-// Buffer's own UTF-8 writer, without write()'s argument juggling (a fifth of the
-// sink's time per line). Node has it on every Buffer; where it does not, write().
-type Utf8Writer = { utf8Write?: (text: string, offset: number) => number }
-const hasUtf8Write = typeof (Buffer.prototype as Utf8Writer).utf8Write === 'function'
-const utf8Write = (buffer: Buffer, text: string, offset: number): number =>
-  hasUtf8Write ? (buffer as Utf8Writer).utf8Write!(text, offset) : buffer.write(text, offset, 'utf8')
-
 /**
- * WriteOnlyFileAndStat: the part files of one key's directory. Each line is encoded
- * into a reused byte buffer as it is added (so no line string outlives its step), and
- * assigned to its part there and then: a part takes exactly `partitionSize` lines, or
- * fewer when `rotateIntervalMs` has passed since its first line. A flush writes what
- * was added, in order, one write per batch and part; a full part is closed (and so
+ * WriteOnlyFileAndStat: the part files of one key's directory. Lines are joined into
+ * one string as they are added and encoded once per chunk (one UTF-8 conversion per
+ * batch rather than a call into C++ per line; the line strings die young), and each is assigned to its part there and then: a part takes exactly
+ * `partitionSize` lines, or fewer when `rotateIntervalMs` has passed since its first
+ * line. A flush writes what was added, in order, after every earlier flush; whatever
+ * flushes queued while a write was under way go out in one write per part, so a busy
+ * step loop waits on one write, not on one per batch; a full part is closed (and so
  * fsync'd) and the next opened only when there is a line for it, so no empty part is
  * left behind.
  */
@@ -58,8 +51,8 @@ export class PartitionedWriter {
   private part = 0
   private partLines = 0
   private partStartedAt = 0
-  private buffer = Buffer.allocUnsafeSlow(1 << 16)
-  private used = 0
+  /** The lines added since the last chunk, each with its newline. */
+  private text = ''
   private lines = 0
   private sealed: Chunk[] = []
   private sealedLines = 0
@@ -68,6 +61,10 @@ export class PartitionedWriter {
   /** Full parts being synced and closed while the next one is written. */
   private closing: Promise<void> = Promise.resolve()
   private closeError: unknown
+  /** The first failed write: every later flush fails with it. */
+  private writeError: unknown
+  /** Chunks handed to a flush and not yet written. */
+  private queue: Chunk[] = []
 
   /**
    * @param dir the key's directory
@@ -100,10 +97,7 @@ export class PartitionedWriter {
     const { rotateIntervalMs } = this.options
     if (rotateIntervalMs > 0 && this.partLines > 0 && now - this.partStartedAt >= rotateIntervalMs) this.endPart()
     if (this.partLines === 0) this.partStartedAt = now
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (this.used + line.length * 3 + 1 > this.buffer.length) this.grow(this.used + line.length * 3 + 1)
-    this.used += utf8Write(this.buffer, line, this.used)
-    this.buffer[this.used++] = NEWLINE
+    this.text += line + '\n'
     this.lines++
     this.lastUpdate = now
     if (++this.partLines === this.options.partitionSize) this.endPart()
@@ -112,11 +106,11 @@ export class PartitionedWriter {
   /** Writes the added lines after every earlier flush; resolves with how many it wrote. */
   flush(): Promise<number> {
     this.seal(false)
-    const chunks = this.sealed
+    for (const chunk of this.sealed) this.queue.push(chunk)
     const lines = this.sealedLines
     this.sealed = []
     this.sealedLines = 0
-    const done = this.chain.then(() => this.write(chunks)).then(() => lines)
+    const done = this.chain.then(() => this.writeQueued()).then(() => lines)
     this.chain = done.then(
       () => {},
       () => {},
@@ -143,37 +137,55 @@ export class PartitionedWriter {
     this.partLines = 0
   }
 
-  /** Moves the buffer's lines into a chunk of their own (a copy: the buffer is reused). */
+  /** Moves the added lines into a chunk of their own, encoded. */
   private seal(closesPart: boolean): void {
     if (this.lines === 0 && !closesPart) return
-    this.sealed.push({ part: this.part, data: Buffer.from(this.buffer.subarray(0, this.used)), lines: this.lines, closesPart })
+    this.sealed.push({ part: this.part, data: Buffer.from(this.text), lines: this.lines, closesPart })
     this.sealedLines += this.lines
-    this.used = 0
+    this.text = ''
     this.lines = 0
   }
 
-  private grow(needed: number): void {
-    const bigger = Buffer.allocUnsafeSlow(Math.max(needed, this.buffer.length * 2))
-    this.buffer.copy(bigger, 0, 0, this.used)
-    this.buffer = bigger
-  }
-
-  private async write(chunks: Chunk[]): Promise<void> {
-    for (const chunk of chunks) {
-      if (this.closeError !== undefined) throw this.closeError
-      if (chunk.lines > 0) {
-        this.file ??= await this.options.store.create(join(this.dir, partName(this.firstPart + chunk.part, this.options.fileExt)))
-        await this.file.write(chunk.data)
-        this.written += chunk.lines
+  /**
+   * Writes every queued chunk: a run of chunks for one part in one write. A failed write
+   * fails this flush and every later one (their lines were queued behind it).
+   */
+  private async writeQueued(): Promise<void> {
+    if (this.writeError !== undefined) throw this.writeError
+    try {
+      while (this.queue.length > 0) {
+        const chunks = this.queue
+        this.queue = []
+        for (let i = 0; i < chunks.length; ) {
+          if (this.closeError !== undefined) throw this.closeError
+          const part = chunks[i]!.part
+          const data: Buffer[] = []
+          let lines = 0
+          let closesPart = false
+          while (i < chunks.length && chunks[i]!.part === part && !closesPart) {
+            const chunk = chunks[i++]!
+            data.push(chunk.data)
+            lines += chunk.lines
+            closesPart = chunk.closesPart
+          }
+          if (lines > 0) {
+            this.file ??= await this.options.store.create(join(this.dir, partName(this.firstPart + part, this.options.fileExt)))
+            await this.file.write(data.length === 1 ? data[0]! : Buffer.concat(data))
+            this.written += lines
+          }
+          if (closesPart && this.file) {
+            // A full part syncs and closes while the next one is written; close() waits for it.
+            const closed = this.file.close().catch((err: unknown) => {
+              this.closeError ??= err
+            })
+            this.file = undefined
+            this.closing = Promise.all([this.closing, closed]).then(() => {})
+          }
+        }
       }
-      if (chunk.closesPart && this.file) {
-        // A full part syncs and closes while the next one is written; close() waits for it.
-        const closed = this.file.close().catch((err: unknown) => {
-          this.closeError ??= err
-        })
-        this.file = undefined
-        this.closing = Promise.all([this.closing, closed]).then(() => {})
-      }
+    } catch (err) {
+      this.writeError = err
+      throw err
     }
   }
 }
