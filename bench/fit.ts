@@ -13,7 +13,7 @@ import {
 import type { Row } from './report.js'
 
 const EPOCHS = 2
-const PAIRS = 10
+const PAIRS = 16
 
 /** The fits measured: 128 steps each, a toy one (1-2 ms a step) and one closer to a real batch size. */
 const SHAPES = [
