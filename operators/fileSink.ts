@@ -152,6 +152,8 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
       const report = logFirstN(logger, 'warn', 10)
       const stats: FileSinkStats = { received: 0, written: 0, parseErrors: 0, rejected: 0, directories: 0, lastError: undefined }
       let inFlight = 0 // lines added and not yet written
+      let flushing = 0 // flushes and closes not yet settled
+      let lastYield = 0
       let waiting: { promise: Promise<void>; resolve: () => void } | undefined
       let failure: FileSinkError | undefined
       let lastKey: unknown
@@ -182,7 +184,17 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
         void drain().then(() => subscriber.error(failure))
       }
       const flush = (writer: PartitionedWriter) => {
-        writer.flush().then(written, failed)
+        flushing++
+        writer.flush().then(
+          (lines) => {
+            flushing--
+            written(lines)
+          },
+          (err: unknown) => {
+            flushing--
+            failed(err)
+          },
+        )
       }
       /** Flushes and closes a writer, counting its last lines once they are written. */
       const retire = (writer: PartitionedWriter) => {
@@ -249,7 +261,17 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
         name: `fileSink(${baseName})`,
         drain: () => drain().then(() => {}),
         ready: () => {
-          if (inFlight < maxBufferedLines) return undefined
+          if (inFlight < maxBufferedLines) {
+            // Writes under way: a source that never waits would leave their completions
+            // (and so the next writes) queued until the buffer fills, then sit idle while
+            // they run. Letting the event loop turn about once a millisecond overlaps the
+            // writes with the steps.
+            if (flushing === 0) return undefined
+            const now = performance.now()
+            if (now - lastYield < 1) return undefined
+            lastYield = now
+            return new Promise<void>((resolve) => setImmediate(resolve))
+          }
           if (!waiting) {
             let resolve!: () => void
             const promise = new Promise<void>((r) => (resolve = r))

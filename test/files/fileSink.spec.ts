@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { concat, lastValueFrom, Observable, take, throwError, toArray, VirtualTimeScheduler } from 'rxjs'
+import { concat, lastValueFrom, Observable, take, tap, throwError, toArray, VirtualTimeScheduler } from 'rxjs'
 import { ConfigError, FileSinkError } from '../../lib/errors.js'
 import { localStore, type RecordStore } from '../../lib/files/store.js'
 import { openSinks } from '../../lib/sinks/registry.js'
@@ -281,6 +281,20 @@ describe('fileSink', function () {
       ),
     )
     expect(steps).to.have.length(200)
+    expect(lines(join(base, 'a', 'part_000000.txt'))).to.have.length(10_000)
+  })
+
+  it('lets the event loop turn while its writes are under way, under a source whose steps never wait', async () => {
+    let stepsSeen = 0
+    let stepsWhenLoopTurned = -1
+    setImmediate(() => (stepsWhenLoopTurned = stepsSeen))
+    await lastValueFrom(
+      fromLoop({ steps: 200, step: (i) => ({ loss: 0, records: Array.from({ length: 50 }, (_, j) => ({ key: 'a', n: i * 50 + j })) }) }).pipe(
+        sink({ batchSize: 50 }),
+        tap(() => stepsSeen++),
+      ),
+    )
+    expect(stepsWhenLoopTurned).to.be.within(0, 199)
     expect(lines(join(base, 'a', 'part_000000.txt'))).to.have.length(10_000)
   })
 })
