@@ -127,7 +127,7 @@ const PIPELINES = { bare, full, handWritten, passThrough, handWrittenEvents }
 type PipelineName = keyof typeof PIPELINES
 
 /** Rounds of one process per pipeline, and timed runs in each process. */
-const ROUNDS = 3
+const ROUNDS = 5
 const RUNS = 10
 
 /** Runs `name`'s measurement in a fresh Node process (under tsx) and returns its ns/step. */

@@ -23,41 +23,67 @@ export interface MemoryClient extends MetricsClient {
 }
 
 class Memory implements MemoryClient {
-  // Columns rather than an object per metric, so recording allocates nothing; with a
-  // limit they form a ring holding the newest `limit` metrics.
-  private kinds: MetricKind[] = []
-  private names: string[] = []
-  private numbers: number[] = []
-  private tagSets: (Tags | undefined)[] = []
-  private size = 0
+  // Columns rather than an object per metric, so recording allocates nothing. They are
+  // allocated ahead (numbers in a Float64Array) and doubled as needed up to `limit`;
+  // past it they form a ring holding the newest `limit` metrics, `next` the slot to
+  // write (and, once `wrapped`, the oldest metric).
+  private capacity: number
+  private kinds: MetricKind[]
+  private names: string[]
+  private numbers: Float64Array
+  private tagSets: (Tags | undefined)[]
   private next = 0
+  private wrapped = false
   received = 0
 
   constructor(
     private readonly prefix: string,
     private readonly defaults: Tags | undefined,
     private readonly limit: number,
-  ) {}
+  ) {
+    this.capacity = Math.min(limit, 1024)
+    this.kinds = new Array<MetricKind>(this.capacity).fill('store')
+    this.names = new Array<string>(this.capacity).fill('')
+    this.numbers = new Float64Array(this.capacity)
+    this.tagSets = new Array<Tags | undefined>(this.capacity).fill(undefined)
+  }
 
   private record(kind: MetricKind, name: string, value: number, tags: Tags | undefined): void {
     this.received++
-    if (this.limit === 0) return
-    let at: number
-    if (this.size < this.limit) at = this.size++
-    else {
-      at = this.next
-      this.next = at + 1 === this.limit ? 0 : at + 1
+    let at = this.next
+    if (at === this.capacity) {
+      if (this.capacity < this.limit) this.grow()
+      else if (this.limit === 0) return
+      else {
+        at = 0
+        this.wrapped = true
+      }
     }
     this.kinds[at] = kind
     this.names[at] = this.prefix === '' ? name : this.prefix + name
     this.numbers[at] = value
     this.tagSets[at] = this.defaults === undefined ? tags : mergeTags(this.defaults, tags)
+    this.next = at + 1
+  }
+
+  private grow(): void {
+    const capacity = Math.min(this.limit, this.capacity * 2)
+    const more = capacity - this.capacity
+    this.kinds = this.kinds.concat(new Array<MetricKind>(more).fill('store'))
+    this.names = this.names.concat(new Array<string>(more).fill(''))
+    const numbers = new Float64Array(capacity)
+    numbers.set(this.numbers)
+    this.numbers = numbers
+    this.tagSets = this.tagSets.concat(new Array<Tags | undefined>(more).fill(undefined))
+    this.capacity = capacity
   }
 
   get metrics(): RecordedMetric[] {
     const out: RecordedMetric[] = []
-    for (let i = 0; i < this.size; i++) {
-      const at = (this.next + i) % this.size
+    const size = this.wrapped ? this.capacity : this.next
+    const first = this.wrapped ? this.next : 0
+    for (let i = 0; i < size; i++) {
+      const at = (first + i) % size
       out.push({ kind: this.kinds[at]!, name: this.names[at]!, value: this.numbers[at]!, tags: this.tagSets[at] })
     }
     return out
@@ -80,13 +106,11 @@ class Memory implements MemoryClient {
   }
 
   clear(): void {
-    this.kinds = []
-    this.names = []
-    this.numbers = []
-    this.tagSets = []
-    this.size = 0
     this.next = 0
+    this.wrapped = false
     this.received = 0
+    this.names.fill('')
+    this.tagSets.fill(undefined)
   }
 
   async flush(): Promise<void> {}

@@ -77,4 +77,22 @@ describe('memoryClient', () => {
     expect(() => memoryClient({ limit: -1 })).to.throw(ConfigError, 'memoryClient: limit must be a whole number >= 0, got -1')
     expect(() => memoryClient({ limit: 2.5 })).to.throw(ConfigError, 'got 2.5')
   })
+
+  it('grows past its first columns: keeps every metric without a limit, and the newest `limit` with one that is not a power of two', () => {
+    const all = memoryClient()
+    const some = memoryClient({ limit: 1500 })
+    for (let i = 0; i < 5000; i++) {
+      all.emitStore('s', i, i % 2 ? { odd: 'yes' } : undefined)
+      some.emitTimer('t', i)
+    }
+    const values = all.values('s')
+    expect(values).to.have.length(5000)
+    expect(values.every((v, i) => v === i)).to.equal(true)
+    expect(all.metrics[4999]).to.deep.equal({ kind: 'store', name: 's', value: 4999, tags: { odd: 'yes' } })
+    const newest = some.values('t')
+    expect(newest).to.have.length(1500)
+    expect(newest[0]).to.equal(3500)
+    expect(newest[1499]).to.equal(4999)
+    expect(some.received).to.equal(5000)
+  })
 })
