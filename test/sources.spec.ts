@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { expect } from 'chai'
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
-import { fitCallbacks, fromFit, fromFitDataset, fromLoop, MetricTensorError, ConfigError } from '../index.js'
+import { firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs'
+import { fitCallbacks, fromFit, fromFitDataset, fromLoop, MetricTensorError, ConfigError, type LoopOptions } from '../index.js'
 
 function makeModel(): tf.Sequential {
   const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [4] })] })
@@ -213,6 +213,33 @@ describe('sources on real TensorFlow.js', () => {
       expect(() => fromLoop({ steps: -1, step: () => ({ loss: 0 }) })).to.throw(ConfigError, /steps must be a number >= 0/)
       const err = await firstValueFrom(fromLoop({ steps: 1, step: () => undefined as never })).catch((e) => e)
       expect(err.message).to.equal('fromLoop: step(0) must return { loss, metrics?, records? }, got undefined')
+      expect(() => fromLoop({ steps: 1, step: () => ({ loss: 0 }), yieldEvery: -1 })).to.throw(ConfigError, "fromLoop: yieldEvery must be 'auto', 'step', 'never' or a number of ms >= 0, got -1")
+    })
+
+    /** Runs `steps` synchronous steps of `ms` each; returns how many had run when a setImmediate queued at the start ran. */
+    async function stepsBeforeLoopTurns(steps: number, ms: number, yieldEvery?: LoopOptions['yieldEvery']): Promise<number> {
+      let seen = 0
+      let whenTurned = -1
+      setImmediate(() => (whenTurned = seen))
+      const busy = () => {
+        const until = performance.now() + ms
+        while (performance.now() < until);
+        return { loss: 0 }
+      }
+      await lastValueFrom(fromLoop({ steps, step: busy, yieldEvery }).pipe(tap(() => seen++)))
+      if (whenTurned === -1) await new Promise((r) => setImmediate(r))
+      return whenTurned
+    }
+
+    it("lets the event loop run while its steps are synchronous: at most every 125 ms by default ('auto'), after every step with 'step'", async () => {
+      // 100 steps of 3 ms: 'auto' turns the loop after about 42 of them.
+      expect(await stepsBeforeLoopTurns(100, 3)).to.be.within(1, 99)
+      expect(await stepsBeforeLoopTurns(10, 0, 'step')).to.equal(1)
+      expect(await stepsBeforeLoopTurns(10, 0, 0)).to.equal(1)
+    })
+
+    it("with yieldEvery 'never', leaves the event loop alone until the loop ends", async () => {
+      expect(await stepsBeforeLoopTurns(50, 3, 'never')).to.equal(50)
     })
   })
 })

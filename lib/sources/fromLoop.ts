@@ -24,7 +24,28 @@ export interface LoopOptions extends Pick<SourceOptions, 'scheduler'> {
   batchSize?: number
   /** Steps per epoch, to fill `epoch` and `batch`. Default: one epoch. */
   stepsPerEpoch?: number
+  /**
+   * How often the loop lets the event loop run (a `setImmediate`), as tfjs' fit does
+   * with its own `yieldEvery`: `'auto'` (default) at most every 125 ms, `'step'` after
+   * every step, a number of ms, or `'never'`. Steps that never wait (a synchronous
+   * `optimizer.minimize`) otherwise starve it: no timer fires, no socket is served
+   * (`/metrics`, Kafka deliveries) and a SIGTERM is not handled until the loop ends.
+   */
+  yieldEvery?: 'auto' | 'step' | 'never' | number
 }
+
+/** tfjs' DEFAULT_YIELD_EVERY_MS, what its fit's `yieldEvery: 'auto'` means. */
+const AUTO_YIELD_MS = 125
+
+function yieldMs(yieldEvery: LoopOptions['yieldEvery']): number {
+  if (yieldEvery === undefined || yieldEvery === 'auto') return AUTO_YIELD_MS
+  if (yieldEvery === 'step') return 0
+  if (yieldEvery === 'never') return Infinity
+  if (typeof yieldEvery === 'number' && yieldEvery >= 0) return yieldEvery
+  throw new ConfigError(`fromLoop: yieldEvery must be 'auto', 'step', 'never' or a number of ms >= 0, got ${String(yieldEvery)}`)
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /**
  * A cold Observable of a custom training loop: each subscription runs
@@ -49,9 +70,11 @@ export function fromLoop(options: LoopOptions): Observable<TrainingStep> {
   if (!(steps >= 0)) throw new ConfigError(`fromLoop: steps must be a number >= 0, got ${String(steps)}`)
   if (typeof step !== 'function') throw new ConfigError('fromLoop: step must be a function')
   if (!(stepsPerEpoch > 0)) throw new ConfigError(`fromLoop: stepsPerEpoch must be > 0, got ${String(stepsPerEpoch)}`)
+  const everyMs = yieldMs(options.yieldEvery)
   return new Observable<TrainingStep>((subscriber) => {
     const scheduler = options.scheduler ?? asyncScheduler
     const run = async () => {
+      let lastYield = performance.now()
       for (let i = 0; i < steps && !subscriber.closed; i++) {
         const out = await step(i)
         if (out === null || typeof out !== 'object') {
@@ -74,6 +97,10 @@ export function fromLoop(options: LoopOptions): Observable<TrainingStep> {
           })
           const wait = sinksReady()
           if (wait) await wait
+          if (everyMs !== Infinity && performance.now() - lastYield >= everyMs) {
+            await nextTurn()
+            lastYield = performance.now()
+          }
         } finally {
           disposeIfTensor(out.loss)
           disposeIfTensor(out.records)

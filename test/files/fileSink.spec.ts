@@ -189,6 +189,15 @@ describe('fileSink', function () {
       expect(onDisk).to.have.length(childStats.received)
       expect(onDisk.slice(0, 3)).to.deep.equal(['s1-0', 's1-1', 's1-2'])
     })
+
+    it('on SIGTERM, under a source whose steps are synchronous: the signal is handled and every accepted record is on disk', async () => {
+      const run = await signalWhenReady('test/fixtures/file-sink-child.ts', [base, 'sync'], 'SIGTERM')
+      expect(run.code, run.stderr).to.equal(143)
+      const childStats = run.stats<FileSinkStats>()
+      expect(childStats.written).to.equal(childStats.received)
+      const dir = join(base, 'worker')
+      expect(parts(dir).flatMap((p) => lines(join(dir, p)))).to.have.length(childStats.received)
+    })
   })
 
   describe('bad input', () => {
