@@ -152,7 +152,7 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
       const report = logFirstN(logger, 'warn', 10)
       const stats: FileSinkStats = { received: 0, written: 0, parseErrors: 0, rejected: 0, directories: 0, lastError: undefined }
       let inFlight = 0 // lines added and not yet written
-      let flushing = 0 // flushes and closes not yet settled
+      let flushing = 0 // flushes not yet settled
       let lastYield = 0
       let waiting: { promise: Promise<void>; resolve: () => void } | undefined
       let failure: FileSinkError | undefined
