@@ -640,9 +640,9 @@ function shortDecimal(x: number): string | undefined {
     const k = Math.round(scaled)
     if (k / POWERS[d]! === x) {
       if (k % 10 === 0) return undefined // a shorter one exists: leave it to the exact search
+      if (k < POWERS[d]!) return '0.' + ('' + (k + POWERS[d]!)).slice(1) // below 1: one conversion, zeros kept
       const digits = '' + k
-      if (k >= POWERS[d]!) return digits.slice(0, digits.length - d) + '.' + digits.slice(digits.length - d)
-      return '0.' + ('' + (k + POWERS[d]!)).slice(1)
+      return digits.slice(0, digits.length - d) + '.' + digits.slice(digits.length - d)
     }
   }
   return undefined
