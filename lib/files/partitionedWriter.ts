@@ -118,17 +118,27 @@ export class PartitionedWriter {
     return done
   }
 
-  /** Flushes, then closes (and so fsyncs) the open part. */
+  /**
+   * Flushes, then closes (and so fsyncs) the open part. The part is closed even when a
+   * write failed; the first failure (a write, an earlier part's close, this close) is
+   * thrown.
+   */
   async close(): Promise<void> {
-    await this.flush()
+    let failure: unknown
+    await this.flush().catch((err: unknown) => {
+      failure = err
+    })
     await this.chain
     await this.closing
-    if (this.closeError !== undefined) throw this.closeError
-    if (this.file) {
-      const file = this.file
-      this.file = undefined
-      await file.close()
+    failure ??= this.closeError
+    const file = this.file
+    this.file = undefined
+    if (file) {
+      await file.close().catch((err: unknown) => {
+        failure ??= err
+      })
     }
+    if (failure !== undefined) throw failure
   }
 
   private endPart(): void {

@@ -7,6 +7,7 @@ function heldStore() {
   const files = new Map<string, string>()
   const writes: string[] = []
   const held: { release: () => void; fail: (err: Error) => void }[] = []
+  const closed: string[] = []
   const store: RecordStore = {
     async create(path) {
       files.set(path, '')
@@ -24,12 +25,14 @@ function heldStore() {
             })
           }),
         sync: async () => {},
-        close: async () => {},
+        close: async () => {
+          closed.push(path)
+        },
       }
       return file
     },
   }
-  return { store, files, writes, held }
+  return { store, files, writes, held, closed }
 }
 
 const tick = () => new Promise((r) => setImmediate(r))
@@ -78,5 +81,19 @@ describe('PartitionedWriter', () => {
     expect((results[1] as PromiseRejectedResult).reason.message).to.contain('ENOSPC')
     expect(writer.written).to.equal(0)
     expect(held).to.have.length(0) // nothing was written after the failure
+  })
+
+  it('closes its open part even after a failed write, then throws that failure', async () => {
+    const { store, held, closed } = heldStore()
+    const writer = new PartitionedWriter('/d', { store, partitionSize: 100, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
+    writer.add('a', 0)
+    const flushed = writer.flush().catch(() => {})
+    await tick()
+    held.shift()!.fail(new Error('ENOSPC: no space left on device'))
+    await flushed
+    const err = await writer.close().catch((e: Error) => e)
+    expect(err).to.be.instanceOf(Error)
+    expect((err as Error).message).to.contain('ENOSPC')
+    expect(closed).to.deep.equal(['/d/part_000000.txt'])
   })
 })
