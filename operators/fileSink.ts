@@ -153,7 +153,6 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
       const stats: FileSinkStats = { received: 0, written: 0, parseErrors: 0, rejected: 0, directories: 0, lastError: undefined }
       let inFlight = 0 // lines added and not yet written
       let flushing = 0 // flushes not yet settled
-      let lastYield = 0
       let waiting: { promise: Promise<void>; resolve: () => void } | undefined
       let failure: FileSinkError | undefined
       let lastKey: unknown
@@ -260,18 +259,9 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
       const leave = joinSinkRegistry({
         name: `fileSink(${baseName})`,
         drain: () => drain().then(() => {}),
+        busy: () => flushing > 0,
         ready: () => {
-          if (inFlight < maxBufferedLines) {
-            // Writes under way: a source that never waits would leave their completions
-            // (and so the next writes) queued until the buffer fills, then sit idle while
-            // they run. Letting the event loop turn about once a millisecond overlaps the
-            // writes with the steps.
-            if (flushing === 0) return undefined
-            const now = performance.now()
-            if (now - lastYield < 1) return undefined
-            lastYield = now
-            return new Promise<void>((resolve) => setImmediate(resolve))
-          }
+          if (inFlight < maxBufferedLines) return undefined
           if (!waiting) {
             let resolve!: () => void
             const promise = new Promise<void>((r) => (resolve = r))

@@ -72,7 +72,7 @@ export function kafkaSink(options: KafkaSinkOptions = {}): MonoTypeOperatorFunct
             logger.warn(`kafkaSink(${topic}): onClose threw: ${String(err)}`)
           }
         }))
-      const leave = joinSinkRegistry({ name: `kafkaSink(${topic})`, drain, ready: () => producer.ready() })
+      const leave = joinSinkRegistry({ name: `kafkaSink(${topic})`, drain, ready: () => producer.ready(), busy: () => producer.busy() })
       const upstream = source.subscribe({
         next(step) {
           if (subscriber.closed) return

@@ -159,6 +159,7 @@ export function tensorboardSink(options: TensorBoardSinkOptions): MonoTypeOperat
         name,
         drain: () => new Promise<void>((resolve, reject) => drain((err) => (err ? reject(err) : resolve()))),
         ready: () => writer.ready(),
+        busy: () => writer.busy(),
       })
 
       // A store that fails at once has errored the stream already.

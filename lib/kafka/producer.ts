@@ -261,6 +261,11 @@ export class KProducer {
     return this.waiting.promise
   }
 
+  /** Whether messages are buffered or requests are in flight. */
+  busy(): boolean {
+    return this.queue.length > 0 || this.inFlight.size > 0
+  }
+
   /** Messages accepted by `send`. */
   total(): number {
     return this.counts.total

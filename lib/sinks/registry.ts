@@ -9,9 +9,18 @@ export interface OpenSink {
    * rxtrain's sources wait on it before the next step.
    */
   ready?(): Promise<void> | undefined
+  /**
+   * Whether work is under way in the background (writes, deliveries). While one is,
+   * rxtrain's sources let the event loop turn about once a millisecond, so that work
+   * completes between steps, even when the steps themselves never wait.
+   */
+  busy?(): boolean
 }
 
 const open = new Set<OpenSink>()
+
+/** When a source last let the event loop turn for a busy sink. */
+let lastTurn = 0
 
 /**
  * Adds a sink to the registry of open sinks. Sinks join on subscribe and leave
@@ -50,7 +59,9 @@ export function openSinks(): OpenSink[] {
 /**
  * Undefined when every open sink has room; otherwise a promise that resolves once
  * they all have. Sources call it after each step, so a sink with a full buffer (and
- * the `'wait'` policy) pauses training instead of growing without bound.
+ * the `'wait'` policy) pauses training instead of growing without bound. While a sink
+ * is busy, it also returns, about once a millisecond, a promise of the event loop's
+ * next turn (a `setImmediate`).
  *
  * @example
  * ```ts
@@ -62,12 +73,20 @@ export function openSinks(): OpenSink[] {
  */
 export function sinksReady(): Promise<void> | undefined {
   let waits: Promise<void>[] | undefined
+  let busy = false
   for (const sink of open) {
     const wait = sink.ready?.()
     if (wait) (waits ??= []).push(wait)
+    else if (!busy && sink.busy?.()) busy = true
   }
-  if (waits === undefined) return undefined
-  return Promise.all(waits).then(() => sinksReady())
+  if (waits !== undefined) return Promise.all(waits).then(() => sinksReady())
+  if (!busy) return undefined
+  // A busy sink's completions (a write done, a delivery acknowledged) would otherwise
+  // queue until a buffer fills, and the steps would then sit idle while they run.
+  const now = performance.now()
+  if (now - lastTurn < 1) return undefined
+  lastTurn = now
+  return new Promise<void>((resolve) => setImmediate(resolve))
 }
 
 /** What {@link drainOpenSinks} did. */

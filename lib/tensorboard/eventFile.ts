@@ -202,6 +202,11 @@ export class EventFileWriter {
     this.pump()
   }
 
+  /** Whether a write is under way. */
+  busy(): boolean {
+    return this.inFlight
+  }
+
   /** Undefined while there is room; otherwise a promise that resolves once writes make room. */
   ready(): Promise<void> | undefined {
     if (this.buffered < this.waitAt || this.closing || this.failure !== undefined) return undefined
