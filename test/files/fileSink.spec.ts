@@ -284,7 +284,15 @@ describe('fileSink', function () {
 
   it('with a full buffer, makes rxtrain sources wait (backpressure) and still writes everything', async () => {
     const steps = await lastValueFrom(
-      fromLoop({ steps: 200, step: (i) => ({ loss: 0, records: Array.from({ length: 50 }, (_, j) => ({ key: 'a', n: i * 50 + j })) }) }).pipe(
+      fromLoop({
+        steps: 200,
+        yieldEvery: 'never', // only the sink's turns
+        step: (i) => {
+          const until = performance.now() + 0.25 // 50 ms in all: several of the sink's 10 ms turns
+          while (performance.now() < until);
+          return { loss: 0, records: Array.from({ length: 50 }, (_, j) => ({ key: 'a', n: i * 50 + j })) }
+        },
+      }).pipe(
         sink({ maxBufferedLines: 100, batchSize: 50 }),
         toArray(),
       ),
@@ -298,7 +306,15 @@ describe('fileSink', function () {
     let stepsWhenLoopTurned = -1
     setImmediate(() => (stepsWhenLoopTurned = stepsSeen))
     await lastValueFrom(
-      fromLoop({ steps: 200, step: (i) => ({ loss: 0, records: Array.from({ length: 50 }, (_, j) => ({ key: 'a', n: i * 50 + j })) }) }).pipe(
+      fromLoop({
+        steps: 200,
+        yieldEvery: 'never', // only the sink's turns
+        step: (i) => {
+          const until = performance.now() + 0.25 // 50 ms in all: several of the sink's 10 ms turns
+          while (performance.now() < until);
+          return { loss: 0, records: Array.from({ length: 50 }, (_, j) => ({ key: 'a', n: i * 50 + j })) }
+        },
+      }).pipe(
         sink({ batchSize: 50 }),
         tap(() => stepsSeen++),
       ),
