@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { expect } from 'chai'
 import { firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs'
 import { fitCallbacks, fromFit, fromFitDataset, fromLoop, MetricTensorError, ConfigError, type LoopOptions } from '../index.js'
+import { spin } from './support/spin.js'
 
 function makeModel(): tf.Sequential {
   const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [4] })] })
@@ -222,8 +223,7 @@ describe('sources on real TensorFlow.js', () => {
       let whenTurned = -1
       setImmediate(() => (whenTurned = seen))
       const busy = () => {
-        const until = performance.now() + ms
-        while (performance.now() < until);
+        spin(ms)
         return { loss: 0 }
       }
       await lastValueFrom(fromLoop({ steps, step: busy, yieldEvery }).pipe(tap(() => seen++)))

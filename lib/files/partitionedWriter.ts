@@ -54,7 +54,7 @@ export class PartitionedWriter {
   /** The lines added since the last chunk, each with its newline. */
   private text = ''
   private lines = 0
-  private sealed: Chunk[] = []
+  /** Lines sealed into chunks since the last flush (the chunks wait in `queue`). */
   private sealedLines = 0
   private file: RecordFile | undefined
   private chain: Promise<void>
@@ -63,7 +63,7 @@ export class PartitionedWriter {
   private closeError: unknown
   /** The first failed write: every later flush fails with it. */
   private writeError: unknown
-  /** Chunks handed to a flush and not yet written. */
+  /** Chunks not yet written, in order. */
   private queue: Chunk[] = []
 
   /**
@@ -106,9 +106,7 @@ export class PartitionedWriter {
   /** Writes the added lines after every earlier flush; resolves with how many it wrote. */
   flush(): Promise<number> {
     this.seal(false)
-    for (const chunk of this.sealed) this.queue.push(chunk)
     const lines = this.sealedLines
-    this.sealed = []
     this.sealedLines = 0
     const done = this.chain.then(() => this.writeQueued()).then(() => lines)
     this.chain = done.then(
@@ -150,7 +148,7 @@ export class PartitionedWriter {
   /** Moves the added lines into a chunk of their own, encoded. */
   private seal(closesPart: boolean): void {
     if (this.lines === 0 && !closesPart) return
-    this.sealed.push({ part: this.part, data: Buffer.from(this.text), lines: this.lines, closesPart })
+    this.queue.push({ part: this.part, data: Buffer.from(this.text), lines: this.lines, closesPart })
     this.sealedLines += this.lines
     this.text = ''
     this.lines = 0

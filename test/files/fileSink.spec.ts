@@ -11,6 +11,7 @@ import type { TrainingStep } from '../../lib/step.js'
 import { fileSink, type FileSinkOptions, type FileSinkStats } from '../../operators/fileSink.js'
 import { signalWhenReady } from '../support/child.js'
 import { memoryLogger } from '../support/logger.js'
+import { spin } from '../support/spin.js'
 import { makeStep } from '../support/steps.js'
 
 /** Steps carrying the given records, `perStep` at a time, emitted synchronously. */
@@ -284,15 +285,7 @@ describe('fileSink', function () {
 
   it('with a full buffer, makes rxtrain sources wait (backpressure) and still writes everything', async () => {
     const steps = await lastValueFrom(
-      fromLoop({
-        steps: 200,
-        yieldEvery: 'never', // only the sink's turns
-        step: (i) => {
-          const until = performance.now() + 0.25 // 50 ms in all: several of the sink's 10 ms turns
-          while (performance.now() < until);
-          return { loss: 0, records: Array.from({ length: 50 }, (_, j) => ({ key: 'a', n: i * 50 + j })) }
-        },
-      }).pipe(
+      fromLoop({ steps: 200, step: (i) => ({ loss: 0, records: Array.from({ length: 50 }, (_, j) => ({ key: 'a', n: i * 50 + j })) }) }).pipe(
         sink({ maxBufferedLines: 100, batchSize: 50 }),
         toArray(),
       ),
@@ -310,8 +303,7 @@ describe('fileSink', function () {
         steps: 200,
         yieldEvery: 'never', // only the sink's turns
         step: (i) => {
-          const until = performance.now() + 0.25 // 50 ms in all: several of the sink's 10 ms turns
-          while (performance.now() < until);
+          spin(0.25) // 50 ms in all: several of the sink's 10 ms turns
           return { loss: 0, records: Array.from({ length: 50 }, (_, j) => ({ key: 'a', n: i * 50 + j })) }
         },
       }).pipe(
