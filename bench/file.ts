@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { lastValueFrom } from 'rxjs'
 import { fileSink, fromLoop, vepfsKey, vepfsLayout } from '../index.js'
+import { partName } from '../lib/files/partitionedWriter.js'
 import { printRows } from './report.js'
 
 const RECORDS = Number(process.env.BENCH_FILE_RECORDS ?? 2_000_000)
@@ -54,41 +55,51 @@ async function rxtrain(base: string, records = pool, count = RECORDS): Promise<{
   return { seconds, bytes: dirBytes(join(base, 'ranker', '20240101', 'worker_0')) }
 }
 
-function plainWrite(dir: string): { seconds: number; bytes: number } {
-  // The same bytes, formatted before the clock starts: what writing alone costs.
-  const lines = pool.map((r) => vepfsLayout(r))
-  const chunks: string[] = []
-  for (let at = 0; at < PARTITION; at += 1024) {
-    const n = Math.min(1024, PARTITION - at)
-    chunks.push(Array.from({ length: n }, (_, j) => lines[(at + j) % lines.length]).join('\n') + '\n')
-  }
+/** Lines in part `part`: PARTITION, but the last may hold fewer. */
+const partLines = (part: number) => Math.min(PARTITION, RECORDS - part * PARTITION)
+
+/** Times writing RECORDS lines as parts of PARTITION lines into `dir`, `writePart` filling each open part; each part fsync'd. */
+function timedParts(dir: string, writePart: (fd: number, part: number) => void): { seconds: number; bytes: number } {
   mkdirSync(dir, { recursive: true })
   const started = performance.now()
   for (let part = 0; part * PARTITION < RECORDS; part++) {
-    const fd = openSync(join(dir, `part_${String(part).padStart(6, '0')}.txt`), 'w')
-    for (const chunk of chunks) writeSync(fd, chunk)
+    const fd = openSync(join(dir, partName(part, 'txt')), 'w')
+    writePart(fd, part)
     fsyncSync(fd)
     closeSync(fd)
   }
   return { seconds: (performance.now() - started) / 1000, bytes: dirBytes(dir) }
 }
 
+function plainWrite(dir: string): { seconds: number; bytes: number } {
+  // The same bytes, formatted before the clock starts: what writing alone costs. Each
+  // write is one flat string of 1024 lines; parts of the same length share them.
+  const lines = pool.map((r) => vepfsLayout(r))
+  const chunksOf = new Map<number, string[]>()
+  for (let part = 0; part * PARTITION < RECORDS; part++) {
+    const n = partLines(part)
+    if (chunksOf.has(n)) continue
+    const chunks: string[] = []
+    for (let at = 0; at < n; at += 1024) {
+      chunks.push(Array.from({ length: Math.min(1024, n - at) }, (_, j) => lines[(at + j) % lines.length]).join('\n') + '\n')
+    }
+    chunksOf.set(n, chunks)
+  }
+  return timedParts(dir, (fd, part) => {
+    for (const chunk of chunksOf.get(partLines(part))!) writeSync(fd, chunk)
+  })
+}
+
 /** What a hand-written writer costs: the same records laid out with vepfsLayout, joined 1024 lines a write, written with the plain loop. */
 function formatAndWrite(dir: string): { seconds: number; bytes: number } {
-  mkdirSync(dir, { recursive: true })
-  const started = performance.now()
-  let record = 0
-  for (let part = 0; part * PARTITION < RECORDS; part++) {
-    const fd = openSync(join(dir, `part_${String(part).padStart(6, '0')}.txt`), 'w')
-    for (let at = 0; at < PARTITION && record < RECORDS; at += 1024) {
+  return timedParts(dir, (fd, part) => {
+    const n = partLines(part)
+    for (let at = 0; at < n; at += 1024) {
       let text = ''
-      for (let j = 0; j < 1024 && at + j < PARTITION; j++) text += vepfsLayout(pool[record++ % pool.length]!) + '\n'
+      for (let j = at; j < Math.min(at + 1024, n); j++) text += vepfsLayout(pool[j % pool.length]!) + '\n'
       writeSync(fd, text)
     }
-    fsyncSync(fd)
-    closeSync(fd)
-  }
-  return { seconds: (performance.now() - started) / 1000, bytes: dirBytes(dir) }
+  })
 }
 
 function python(dir: string, poolFile: string): { seconds: number; bytes: number } | string {
