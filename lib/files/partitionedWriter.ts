@@ -60,9 +60,8 @@ export class PartitionedWriter {
   private chain: Promise<void>
   /** Full parts being synced and closed while the next one is written. */
   private closing: Promise<void> = Promise.resolve()
-  private closeError: unknown
-  /** The first failed write: every later flush fails with it. */
-  private writeError: unknown
+  /** The first failed write or part close: every later flush, and close(), fails with it. */
+  private failure: unknown
   /** Chunks not yet written, in order. */
   private queue: Chunk[] = []
 
@@ -122,21 +121,21 @@ export class PartitionedWriter {
    * thrown.
    */
   async close(): Promise<void> {
-    let failure: unknown
+    let first: unknown
     await this.flush().catch((err: unknown) => {
-      failure = err
+      first = err
     })
     await this.chain
     await this.closing
-    failure ??= this.closeError
+    first ??= this.failure
     const file = this.file
     this.file = undefined
     if (file) {
       await file.close().catch((err: unknown) => {
-        failure ??= err
+        first ??= err
       })
     }
-    if (failure !== undefined) throw failure
+    if (first !== undefined) throw first
   }
 
   private endPart(): void {
@@ -159,13 +158,13 @@ export class PartitionedWriter {
    * fails this flush and every later one (their lines were queued behind it).
    */
   private async writeQueued(): Promise<void> {
-    if (this.writeError !== undefined) throw this.writeError
+    if (this.failure !== undefined) throw this.failure
     try {
       while (this.queue.length > 0) {
         const chunks = this.queue
         this.queue = []
         for (let i = 0; i < chunks.length; ) {
-          if (this.closeError !== undefined) throw this.closeError
+          if (this.failure !== undefined) throw this.failure
           const part = chunks[i]!.part
           const data: Buffer[] = []
           let lines = 0
@@ -184,7 +183,7 @@ export class PartitionedWriter {
           if (closesPart && this.file) {
             // A full part syncs and closes while the next one is written; close() waits for it.
             const closed = this.file.close().catch((err: unknown) => {
-              this.closeError ??= err
+              this.failure ??= err
             })
             this.file = undefined
             this.closing = Promise.all([this.closing, closed]).then(() => {})
@@ -192,7 +191,7 @@ export class PartitionedWriter {
         }
       }
     } catch (err) {
-      this.writeError = err
+      this.failure ??= err
       throw err
     }
   }

@@ -1,3 +1,5 @@
+import { turnGate } from '../turns.js'
+
 /** A sink that is open: the exit hook drains it before the process exits. */
 export interface OpenSink {
   /** Names the sink in logs (`kafkaSink(topic)`, `fileSink(/runs)`). */
@@ -25,9 +27,7 @@ const open = new Set<OpenSink>()
  * of steps, so its completions still run long before it fills.
  */
 const BUSY_TURN_MS = 10
-
-/** When a source last let the event loop turn for a busy sink. */
-let lastTurn = 0
+const busyTurn = turnGate(BUSY_TURN_MS)
 
 /**
  * Adds a sink to the registry of open sinks. Sinks join on subscribe and leave
@@ -90,10 +90,7 @@ export function sinksReady(): Promise<void> | undefined {
   if (!busy) return undefined
   // A busy sink's completions (a write done, a delivery acknowledged) would otherwise
   // queue until a buffer fills, and the steps would then sit idle while they run.
-  const now = performance.now()
-  if (now >= lastTurn && now - lastTurn < BUSY_TURN_MS) return undefined // (a clock set back, as a test's, counts as due)
-  lastTurn = now
-  return new Promise<void>((resolve) => setImmediate(resolve))
+  return busyTurn()
 }
 
 /** What {@link drainOpenSinks} did. */

@@ -1,6 +1,7 @@
 import { asyncScheduler, Observable } from 'rxjs'
 import { ConfigError } from '../errors.js'
 import { sinksReady } from '../sinks/registry.js'
+import { turnGate } from '../turns.js'
 import type { TrainingStep } from '../step.js'
 import type { SourceOptions } from './stepCallbacks.js'
 import { disposeIfTensor, readRecords, readScalar } from './tensors.js'
@@ -45,8 +46,6 @@ function yieldMs(yieldEvery: LoopOptions['yieldEvery']): number {
   throw new ConfigError(`fromLoop: yieldEvery must be 'auto', 'step', 'never' or a number of ms >= 0, got ${String(yieldEvery)}`)
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
-
 /**
  * A cold Observable of a custom training loop: each subscription runs
  * `step(0)`, `step(1)`, ... one after the other, and stops when unsubscribed.
@@ -74,7 +73,7 @@ export function fromLoop(options: LoopOptions): Observable<TrainingStep> {
   return new Observable<TrainingStep>((subscriber) => {
     const scheduler = options.scheduler ?? asyncScheduler
     const run = async () => {
-      let lastYield = performance.now()
+      const turn = turnGate(everyMs, performance.now())
       for (let i = 0; i < steps && !subscriber.closed; i++) {
         const out = await step(i)
         if (out === null || typeof out !== 'object') {
@@ -97,10 +96,8 @@ export function fromLoop(options: LoopOptions): Observable<TrainingStep> {
           })
           const wait = sinksReady()
           if (wait) await wait
-          if (everyMs !== Infinity && performance.now() - lastYield >= everyMs) {
-            await nextTurn()
-            lastYield = performance.now()
-          }
+          const due = turn()
+          if (due) await due
         } finally {
           disposeIfTensor(out.loss)
           disposeIfTensor(out.records)
