@@ -3,6 +3,7 @@ import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type Schedul
 import { clusterTask } from '../lib/config.js'
 import { ConfigError, FileSinkError } from '../lib/errors.js'
 import { defaultLayout, defaultParse } from '../lib/files/helpers.js'
+import { byteLayoutOf } from '../lib/files/lineBytes.js'
 import { PartitionedWriter } from '../lib/files/partitionedWriter.js'
 import { localStore, type RecordStore } from '../lib/files/store.js'
 import { logFirstN, stderrLogger, type Logger } from '../lib/log.js'
@@ -99,6 +100,8 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
   }
   const keyFn = options.keyFn
   const layoutFn = options.layoutFn ?? defaultLayout
+  // vepfsLayout writes its lines straight as bytes.
+  const layoutBytes = byteLayoutOf(layoutFn)
   const parseFn = options.parseFn ?? defaultParse
   const batchSize = wholePositive('batchSize', options.batchSize ?? 1024)
   const partitionSize = wholePositive('partitionSize', options.partitionSize ?? 1_000_000)
@@ -287,36 +290,31 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
                 problem('parseErrors', new FileSinkError(`fileSink: cannot parse a record of step ${step.step}: ${(err as Error).message}`, base, { cause: err }))
                 continue
               }
-              let key: unknown
-              let line: string
+              // Records in a row mostly share a key: the last one's writer is kept at hand.
+              let writer = lastWriter
               try {
-                key = keyFn(obj, workerId, baseName)
-                if (key !== lastKey || lastWriter === undefined) {
+                const key = keyFn(obj, workerId, baseName)
+                if (key !== lastKey || writer === undefined) {
                   const dir = directoryOf(key)
                   if (typeof dir !== 'string') {
                     problem('rejected', dir)
                     continue
                   }
+                  writer = writers.get(dir)
+                  if (writer === undefined) {
+                    writer = new PartitionedWriter(dir, { store, partitionSize, fileExt, rotateIntervalMs, firstPart: nextParts.get(dir) }, now)
+                    writers.set(dir, writer)
+                  }
+                  lastKey = key
+                  lastWriter = writer
                 }
-                line = layoutFn(obj)
+                if (layoutBytes) writer.addLaidOut(layoutBytes, obj, now)
+                else writer.add(layoutFn(obj), now)
               } catch (err) {
                 problem('rejected', new FileSinkError(`fileSink: keyFn or layoutFn threw on a record of step ${step.step}: ${(err as Error).message}`, base, { cause: err }))
                 continue
               }
-              // Records in a row mostly share a key: the last one's writer is kept at hand.
-              let writer = key === lastKey ? lastWriter : undefined
-              if (writer === undefined) {
-                const dir = directoryOf(key) as string
-                writer = writers.get(dir)
-                if (writer === undefined) {
-                  writer = new PartitionedWriter(dir, { store, partitionSize, fileExt, rotateIntervalMs, firstPart: nextParts.get(dir) }, now)
-                  writers.set(dir, writer)
-                  stats.directories++
-                }
-                lastKey = key
-                lastWriter = writer
-              }
-              writer.add(line, now)
+              if (writer.added === 1) stats.directories++
               inFlight++
               if (writer.buffered >= batchSize) flush(writer)
             }

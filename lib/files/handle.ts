@@ -1,12 +1,14 @@
 import type { FileHandle } from 'node:fs/promises'
 
 /**
- * Writes all of `data` at the handle's position. A short write (a nearly full disk)
- * goes on from where it stopped, so the next call fails with ENOSPC rather than a
- * chunk's tail being dropped without a word.
+ * Writes all of `data` at `position` in the file, or at the handle's position when
+ * null. A short write (a nearly full disk) goes on from where it stopped, so the next
+ * call fails with ENOSPC rather than a chunk's tail being dropped without a word.
  */
-export async function writeFully(handle: FileHandle, data: Uint8Array): Promise<void> {
-  for (let at = 0; at < data.length; ) at += (await handle.write(data, at, data.length - at)).bytesWritten
+export async function writeFully(handle: FileHandle, data: Uint8Array, position: number | null = null): Promise<void> {
+  for (let at = 0; at < data.length; ) {
+    at += (await handle.write(data, at, data.length - at, position === null ? null : position + at)).bytesWritten
+  }
 }
 
 /**

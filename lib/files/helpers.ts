@@ -1,5 +1,6 @@
 // Monolith's FileMetricHook helpers (default_parse_fn, default_layout_fn,
 // vepfs_layout_fn, vepfs_key_fn), writing byte for byte what the Python writes.
+import { LAYOUT_BYTES, MAX_LIST_BYTES, MAX_STRING, putJson, putStr, writeText, type LineOut } from './lineBytes.js'
 import { pyBool, pyJsonDumps, pyJsonLoads, pyRepr, pyStr } from './pyjson.js'
 
 /**
@@ -87,22 +88,121 @@ const MODEL_NAME = ['model_name']
  * @throws TypeError when predict or label cannot be written as JSON (as the Python raises)
  */
 export function vepfsLayout(obj: Record<string, unknown>): string {
-  let reqTime: unknown, gid: unknown, uid: unknown
-  if (isPlain(obj)) {
-    // The same reads as below, each at its own site, so each stays a fast named-property read.
-    const { __REQ_TIME__, __FEED_ID__, feedid, __UID__, userid } = obj
-    reqTime = truthy(__REQ_TIME__) ? __REQ_TIME__ : obj.req_time
-    gid = truthy(__FEED_ID__) ? __FEED_ID__ : truthy(feedid) ? feedid : truthy(obj.gid) ? obj.gid : 'gid'
-    uid = truthy(__UID__) ? __UID__ : truthy(userid) ? userid : truthy(obj.uid) ? obj.uid : 'uid'
-  } else {
-    reqTime = firstTruthy(obj, false, REQ_TIME, get(obj, 'req_time', false))
-    gid = firstTruthy(obj, false, GID, 'gid')
-    uid = firstTruthy(obj, false, UID, 'uid')
-  }
+  const plain = isPlain(obj)
+  const ids = pyStr(reqTimeOf(obj, plain)) + ';' + pyStr(gidOf(obj, plain)) + ';' + pyStr(uidOf(obj, plain)) + ';'
   const predictScores = Object.hasOwn(obj, 'predict') ? pyJsonDumps(obj.predict) : 'None'
   const labels = Object.hasOwn(obj, 'label') ? pyJsonDumps(obj.label) : 'None'
-  return pyStr(reqTime) + ';' + pyStr(gid) + ';' + pyStr(uid) + ';' + predictScores + ';' + labels
+  return ids + predictScores + ';' + labels
 }
+
+const SEMICOLON = 0x3b
+/** Room for every field of a line written straight as bytes: three ids and their ';', two lists and a ';'. */
+const LINE_ROOM = 3 * (MAX_STRING + 1) + 2 * MAX_LIST_BYTES + 1
+
+/**
+ * vepfsLayout's line as UTF-8, byte for byte, written into `out` (what fileSink writes
+ * with). The common fields (ids that are short ASCII strings or ints, predict and
+ * label numbers or short lists of them) are written straight as bytes, any other as
+ * the text vepfsLayout makes for it.
+ */
+function vepfsLayoutBytes(obj: Record<string, unknown>, out: LineOut): void {
+  if (!isPlain(obj)) {
+    writeText(out, vepfsLayout(obj))
+    return
+  }
+  out.reserve(LINE_ROOM)
+  const end = commonLine(obj, out.buf, out.pos)
+  if (end >= 0) {
+    out.pos = end
+    return
+  }
+  // Field by field. Room for the whole line is made again after a field written as
+  // text: a field written as bytes needs no check.
+  strField(out, reqTimeOf(obj, true))
+  strField(out, gidOf(obj, true))
+  strField(out, uidOf(obj, true))
+  const predict = obj.predict
+  jsonField(out, predict, predict !== undefined || Object.hasOwn(obj, 'predict'))
+  out.buf[out.pos++] = SEMICOLON
+  const label = obj.label
+  jsonField(out, label, label !== undefined || Object.hasOwn(obj, 'label'))
+}
+
+Object.defineProperty(vepfsLayout, LAYOUT_BYTES, { value: vepfsLayoutBytes })
+
+/** The line of a plain object whose fields are all common, in one go, at `pos`; -1 for any other. */
+function commonLine(obj: Record<string, unknown>, buf: Uint8Array, pos: number): number {
+  pos = putStr(buf, pos, reqTimeOf(obj, true))
+  if (pos < 0) return -1
+  buf[pos++] = SEMICOLON
+  pos = putStr(buf, pos, gidOf(obj, true))
+  if (pos < 0) return -1
+  buf[pos++] = SEMICOLON
+  pos = putStr(buf, pos, uidOf(obj, true))
+  if (pos < 0) return -1
+  buf[pos++] = SEMICOLON
+  const predict = obj.predict // defined: an own key, as Object.prototype has none of these (and a read is cheaper than hasOwn)
+  pos = predict !== undefined || Object.hasOwn(obj, 'predict') ? putJson(buf, pos, predict) : putNone(buf, pos)
+  if (pos < 0) return -1
+  buf[pos++] = SEMICOLON
+  const label = obj.label
+  return label !== undefined || Object.hasOwn(obj, 'label') ? putJson(buf, pos, label) : putNone(buf, pos)
+}
+
+/** Writes `pyStr(value)` and a ';'. */
+function strField(out: LineOut, value: unknown): void {
+  let end = putStr(out.buf, out.pos, value)
+  if (end < 0) {
+    writeText(out, pyStr(value))
+    out.reserve(LINE_ROOM)
+    end = out.pos
+  }
+  out.buf[end] = SEMICOLON
+  out.pos = end + 1
+}
+
+/** Writes `pyJsonDumps(value)`, or `None` when the record has no such key. */
+function jsonField(out: LineOut, value: unknown, present: boolean): void {
+  const end = present ? putJson(out.buf, out.pos, value) : putNone(out.buf, out.pos)
+  if (end >= 0) {
+    out.pos = end
+    return
+  }
+  writeText(out, pyJsonDumps(value))
+  out.reserve(LINE_ROOM)
+}
+
+function putNone(buf: Uint8Array, pos: number): number {
+  buf[pos] = 78 // N
+  buf[pos + 1] = 111
+  buf[pos + 2] = 110
+  buf[pos + 3] = 101
+  return pos + 4
+}
+
+// vepfs_layout_fn's `obj.get(a) or obj.get(b) or ...`: for a plain object (`plain`),
+// read at named sites, which stay fast; for any other, own keys only, by name.
+
+/** `__REQ_TIME__ or req_time` (vepfs_key_fn reads the date the same way). */
+function reqTimeOf(obj: Record<string, unknown>, plain: boolean): unknown {
+  if (!plain) return firstTruthy(obj, false, REQ_TIME, get(obj, 'req_time', false))
+  const first = obj.__REQ_TIME__
+  return truthy(first) ? first : obj.req_time
+}
+
+/** `__FEED_ID__ or feedid or gid or 'gid'`. */
+function gidOf(obj: Record<string, unknown>, plain: boolean): unknown {
+  if (!plain) return firstTruthy(obj, false, GID, 'gid')
+  return or3(obj.__FEED_ID__, obj.feedid, obj.gid, 'gid')
+}
+
+/** `__UID__ or userid or uid or 'uid'`. */
+function uidOf(obj: Record<string, unknown>, plain: boolean): unknown {
+  if (!plain) return firstTruthy(obj, false, UID, 'uid')
+  return or3(obj.__UID__, obj.userid, obj.uid, 'uid')
+}
+
+const or3 = (a: unknown, b: unknown, c: unknown, fallback: string): unknown => (truthy(a) ? a : truthy(b) ? b : truthy(c) ? c : fallback)
 
 /** pyBool, with strings and numbers first. */
 function truthy(value: unknown): boolean {
@@ -134,15 +234,9 @@ function truthy(value: unknown): boolean {
  *   raises TypeError for these too)
  */
 export function vepfsKey(obj: Record<string, unknown>, workerId: number | undefined, baseName: string): string {
-  let modelName: unknown, date: unknown
-  if (isPlain(obj)) {
-    const { model_name, __REQ_TIME__ } = obj
-    modelName = truthy(model_name) ? model_name : 'model_name'
-    date = truthy(__REQ_TIME__) ? __REQ_TIME__ : obj.req_time
-  } else {
-    modelName = firstTruthy(obj, false, MODEL_NAME, 'model_name')
-    date = firstTruthy(obj, false, REQ_TIME, get(obj, 'req_time', false))
-  }
+  const plain = isPlain(obj)
+  const modelName = plain ? (truthy(obj.model_name) ? obj.model_name : 'model_name') : firstTruthy(obj, false, MODEL_NAME, 'model_name')
+  const date = reqTimeOf(obj, plain)
   // Records in a row mostly share their key: the last one is kept (the sink's lookup
   // of the very same string is then cheap too).
   const last = lastKey

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { ByteLayout, LineOut } from './lineBytes.js'
 import type { RecordFile, RecordStore } from './store.js'
 
 /** How a {@link PartitionedWriter} cuts its directory into part files. */
@@ -22,48 +23,71 @@ export function partName(index: number, fileExt: string): string {
   return `part_${String(index).padStart(6, '0')}.${fileExt}`
 }
 
-/** Encoded lines bound for one part; `closesPart` when the part is full (or old) after them. */
-interface Chunk {
+/** A part file being written: its file (once created), and the writes into it so far. */
+interface OpenPart {
   part: number
-  data: Buffer
-  lines: number
-  closesPart: boolean
+  file: Promise<RecordFile>
+  /** Every write into the part (settled or not), so that closing waits for them. */
+  writes: Promise<void>[]
+  /** The last write, which the next waits for when the file takes one write at a time. */
+  tail: Promise<void>
 }
 
+/** The first slab a writer lays lines into, and the largest it grows to. */
+const FIRST_SLAB = 16 * 1024
+const MAX_SLAB = 1024 * 1024
+const NEWLINE = 0x0a
+const noop = () => {}
+
 /**
- * WriteOnlyFileAndStat: the part files of one key's directory. Lines are joined into
- * one string as they are added and encoded once per chunk (one UTF-8 conversion per
- * batch rather than a call into C++ per line; the line strings die young), and each is assigned to its part there and then: a part takes exactly
- * `partitionSize` lines, or fewer when `rotateIntervalMs` has passed since its first
- * line. A flush writes what was added, in order, after every earlier flush; whatever
- * flushes queued while a write was under way go out in one write per part, so a busy
- * step loop waits on one write, not on one per batch; a full part is closed (and so
- * fsync'd) and the next opened only when there is a line for it, so no empty part is
- * left behind.
+ * WriteOnlyFileAndStat: the part files of one key's directory. Lines are written as
+ * UTF-8 into a slab of bytes as they are added (by a byte layout, or from a string);
+ * each batch is a view of the slab (which is only ever appended to), written as is:
+ * no string is joined and no batch copied. A part takes exactly `partitionSize` lines,
+ * or fewer when `rotateIntervalMs` has passed since its first line; a batch is cut at
+ * the end of a part. A batch's write starts as soon as it is cut, without waiting for
+ * the writes before it when the file can take several at once (a local file writes
+ * each at its own offset), so the writes go on while the step loop runs; a flush
+ * resolves, with its line count, once its writes and every earlier flush's are done.
+ * A full part is closed (and so fsync'd) once its writes are done, while the next is
+ * written; a part is created only when there is a line for it, so no empty part is
+ * left behind. After a failed write, nothing more is written and every later flush,
+ * and close(), fails with that error.
  */
-export class PartitionedWriter {
+export class PartitionedWriter implements LineOut {
   /** Lines written to files so far. */
   written = 0
+  /** Lines added so far. */
+  added = 0
   /** When a line was last added, by the sink's clock. */
   lastUpdate: number
+  /** The slab lines are laid out into (LineOut). */
+  buf: Buffer = Buffer.alloc(0)
+  /** Where the next byte goes in `buf` (LineOut). */
+  pos = 0
+  /** Where the lines not yet cut into a batch start in `buf`. */
+  private chunkStart = 0
+  private slabSize = FIRST_SLAB
   private firstPart = 0
+  /** Resolves once `firstPart` is known. */
+  private readonly ready: Promise<void>
   /** The part lines are added to, counted from `firstPart`. */
   private part = 0
   private partLines = 0
   private partStartedAt = 0
-  /** The lines added since the last chunk, each with its newline. */
-  private text = ''
+  /** Lines added since the last batch was cut. */
   private lines = 0
-  /** Lines sealed into chunks since the last flush (the chunks wait in `queue`). */
-  private sealedLines = 0
-  private file: RecordFile | undefined
-  private chain: Promise<void>
+  /** Lines in batches cut since the last flush, and their writes. */
+  private cutLines = 0
+  private cutWrites: Promise<void>[] = []
+  /** The part being written, if its file is open (or opening). */
+  private open: OpenPart | undefined
+  /** The last flush: the next resolves after it, and fails when it failed. */
+  private flushed: Promise<void> = Promise.resolve()
   /** Full parts being synced and closed while the next one is written. */
   private closing: Promise<void> = Promise.resolve()
-  /** The first failed write or part close: every later flush, and close(), fails with it. */
+  /** The first failed write or part close: nothing is written after it. */
   private failure: unknown
-  /** Chunks not yet written, in order. */
-  private queue: Chunk[] = []
 
   /**
    * @param dir the key's directory
@@ -76,7 +100,7 @@ export class PartitionedWriter {
     now: number,
   ) {
     this.lastUpdate = now
-    this.chain = Promise.resolve(options.firstPart ?? 0).then((part) => {
+    this.ready = Promise.resolve(options.firstPart ?? 0).then((part) => {
       this.firstPart = part
     })
   }
@@ -88,30 +112,80 @@ export class PartitionedWriter {
 
   /** Lines added and not yet handed to a flush. */
   get buffered(): number {
-    return this.lines + this.sealedLines
+    return this.lines + this.cutLines
   }
 
   /** Adds one laid-out line (no trailing newline), at time `now` by the sink's clock. */
   add(line: string, now: number): void {
+    this.startLine(now)
+    this.reserve(line.length * 3 + 1) // UTF-8 takes at most 3 bytes per UTF-16 unit
+    this.pos += this.buf.write(line, this.pos)
+    this.endLine(now)
+  }
+
+  /**
+   * Adds the line `layout` writes for `obj`, at time `now` by the sink's clock. When the
+   * layout throws, nothing of the line is kept, and the error is thrown.
+   */
+  addLaidOut(layout: ByteLayout, obj: unknown, now: number): void {
+    this.startLine(now)
+    const offset = this.pos - this.chunkStart // the slab may change under the layout: what it laid out before this line moves with it
+    try {
+      layout(obj, this)
+    } catch (err) {
+      this.pos = this.chunkStart + offset
+      throw err
+    }
+    this.reserve(1)
+    this.endLine(now)
+  }
+
+  /** Makes room for `n` more bytes at `pos` (LineOut): a new slab, holding what is not yet in a chunk, when this one is full. */
+  reserve(n: number): void {
+    if (this.pos + n > this.buf.length) this.newSlab(n)
+  }
+
+  private newSlab(n: number): void {
+    const pending = this.pos - this.chunkStart
+    // A slab takes a few batches: it grows with what a batch needs, up to MAX_SLAB.
+    while (this.slabSize < MAX_SLAB && this.slabSize < 4 * (pending + n)) this.slabSize *= 2
+    const slab = Buffer.allocUnsafeSlow(Math.max(this.slabSize, pending + n))
+    this.buf.copy(slab, 0, this.chunkStart, this.pos)
+    this.buf = slab
+    this.pos = pending
+    this.chunkStart = 0
+  }
+
+  private startLine(now: number): void {
     const { rotateIntervalMs } = this.options
     if (rotateIntervalMs > 0 && this.partLines > 0 && now - this.partStartedAt >= rotateIntervalMs) this.endPart()
     if (this.partLines === 0) this.partStartedAt = now
-    this.text += line + '\n'
+  }
+
+  /** Ends the line at `pos` (room for its newline reserved). */
+  private endLine(now: number): void {
+    this.buf[this.pos++] = NEWLINE
     this.lines++
+    this.added++
     this.lastUpdate = now
     if (++this.partLines === this.options.partitionSize) this.endPart()
   }
 
-  /** Writes the added lines after every earlier flush; resolves with how many it wrote. */
+  /** Writes the lines added since the last flush; resolves with how many once they and every earlier flush's are written. */
   flush(): Promise<number> {
-    this.seal(false)
-    const lines = this.sealedLines
-    this.sealedLines = 0
-    const done = this.chain.then(() => this.writeQueued()).then(() => lines)
-    this.chain = done.then(
-      () => {},
-      () => {},
-    )
+    this.cut(false)
+    const lines = this.cutLines
+    const writes = this.cutWrites
+    this.cutLines = 0
+    this.cutWrites = []
+    const done = this.flushed
+      .then(() => Promise.all(writes))
+      .then(() => {
+        this.written += lines
+        return lines
+      })
+    this.flushed = done.then(noop)
+    this.flushed.catch(noop) // handled by whoever awaits `done`
     return done
   }
 
@@ -125,74 +199,69 @@ export class PartitionedWriter {
     await this.flush().catch((err: unknown) => {
       first = err
     })
-    await this.chain
+    if (this.open) this.closePart(this.open)
     await this.closing
     first ??= this.failure
-    const file = this.file
-    this.file = undefined
-    if (file) {
-      await file.close().catch((err: unknown) => {
-        first ??= err
-      })
-    }
     if (first !== undefined) throw first
   }
 
   private endPart(): void {
-    this.seal(true)
+    this.cut(true)
     this.part++
     this.partLines = 0
   }
 
-  /** Moves the added lines into a chunk of their own, encoded. */
-  private seal(closesPart: boolean): void {
-    if (this.lines === 0 && !closesPart) return
-    this.queue.push({ part: this.part, data: Buffer.from(this.text), lines: this.lines, closesPart })
-    this.sealedLines += this.lines
-    this.text = ''
-    this.lines = 0
+  /**
+   * Cuts the lines added since the last cut into a batch (a view of the slab) and starts
+   * its write; `closesPart` when the part is full (or old) after them.
+   */
+  private cut(closesPart: boolean): void {
+    if (this.lines > 0) {
+      this.cutWrites.push(this.write(this.buf.subarray(this.chunkStart, this.pos)))
+      this.chunkStart = this.pos
+      this.cutLines += this.lines
+      this.lines = 0
+    }
+    if (closesPart && this.open?.part === this.part) this.closePart(this.open)
   }
 
-  /**
-   * Writes every queued chunk: a run of chunks for one part in one write. A failed write
-   * fails this flush and every later one (their lines were queued behind it).
-   */
-  private async writeQueued(): Promise<void> {
-    if (this.failure !== undefined) throw this.failure
-    try {
-      while (this.queue.length > 0) {
-        const chunks = this.queue
-        this.queue = []
-        for (let i = 0; i < chunks.length; ) {
-          if (this.failure !== undefined) throw this.failure
-          const part = chunks[i]!.part
-          const data: Buffer[] = []
-          let lines = 0
-          let closesPart = false
-          while (i < chunks.length && chunks[i]!.part === part && !closesPart) {
-            const chunk = chunks[i++]!
-            data.push(chunk.data)
-            lines += chunk.lines
-            closesPart = chunk.closesPart
-          }
-          if (lines > 0) {
-            this.file ??= await this.options.store.create(join(this.dir, partName(this.firstPart + part, this.options.fileExt)))
-            await this.file.write(data.length === 1 ? data[0]! : Buffer.concat(data))
-            this.written += lines
-          }
-          if (closesPart && this.file) {
-            // A full part syncs and closes while the next one is written; close() waits for it.
-            const closed = this.file.close().catch((err: unknown) => {
-              this.failure ??= err
-            })
-            this.file = undefined
-            this.closing = Promise.all([this.closing, closed]).then(() => {})
-          }
-        }
-      }
-    } catch (err) {
-      this.failure ??= err
-      throw err
+  /** Starts writing `data` to the current part, creating its file first when it has none. */
+  private write(data: Buffer): Promise<void> {
+    if (this.failure !== undefined) {
+      const failed = Promise.reject(this.failure)
+      failed.catch(noop) // the flush that takes it reports it
+      return failed
     }
+    if (this.open?.part !== this.part) {
+      const index = this.part
+      const file = this.ready.then(() => this.options.store.create(join(this.dir, partName(this.firstPart + index, this.options.fileExt))))
+      this.open = { part: index, file, writes: [], tail: Promise.resolve() }
+    }
+    const open = this.open
+    const before = open.tail
+    const write = open.file.then(async (file) => {
+      // A file that takes one write at a time gets this one after the last; a local file gets it now, at its offset.
+      if (!file.concurrent) await before
+      if (this.failure !== undefined) throw this.failure
+      await file.write(data)
+    })
+    write.catch((err: unknown) => {
+      this.failure ??= err
+    })
+    open.tail = write.catch(noop)
+    open.writes.push(open.tail)
+    return write
+  }
+
+  /** Closes a part once its writes are done; close() waits for it. */
+  private closePart(open: OpenPart): void {
+    if (this.open === open) this.open = undefined
+    const closed = Promise.all(open.writes)
+      .then(() => open.file)
+      .then((file) => file.close())
+      .catch((err: unknown) => {
+        this.failure ??= err
+      })
+    this.closing = Promise.all([this.closing, closed]).then(noop)
   }
 }

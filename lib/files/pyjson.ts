@@ -622,36 +622,44 @@ function intString(n: number | bigint): string {
   return text
 }
 
-const POWERS = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+/** 10 ** d for d in 0..9. */
+export const POWERS = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
 
 /**
- * The repr of a positive float with at most 9 decimals and fewer than 2**31 scaled
- * digits, found by arithmetic instead of V8's shortest-digits search (several times
- * faster); undefined for any other float. k / 10**d is the correctly rounded value of
- * the decimal k·10⁻ᵈ (both operands are exact), so when it equals x that decimal
- * reads back as x; with at most 10 significant digits no other decimal as short
- * does, and the first d that works gives the fewest digits: the shortest round-trip
- * digits float.__repr__ writes.
+ * How many decimals the repr of a positive float has when it has at most 9 and fewer
+ * than 2**31 scaled digits, found by arithmetic instead of V8's shortest-digits search
+ * (several times faster); 0 for any other float. With d the answer, the digits are
+ * k = Math.round(x * 10 ** d): k / 10**d is the correctly rounded value of the
+ * decimal k·10⁻ᵈ (both operands are exact), so when it equals x that decimal reads
+ * back as x; with at most 10 significant digits no other decimal as short does, and
+ * the first d that works gives the fewest digits: the shortest round-trip digits
+ * float.__repr__ writes.
  */
-function shortDecimal(x: number): string | undefined {
+export function shortDecimalPlaces(x: number): number {
   for (let d = 1; d <= 9; d++) {
     const scaled = x * POWERS[d]!
-    if (scaled >= 2147483647) return undefined
+    if (scaled >= 2147483647) return 0
     const k = Math.round(scaled)
-    if (k / POWERS[d]! === x) {
-      if (k % 10 === 0) return undefined // a shorter one exists: leave it to the exact search
-      if (k < POWERS[d]!) return '0.' + ('' + (k + POWERS[d]!)).slice(1) // below 1: one conversion, zeros kept
-      const digits = '' + k
-      return digits.slice(0, digits.length - d) + '.' + digits.slice(digits.length - d)
-    }
+    if (k / POWERS[d]! === x) return k % 10 === 0 ? 0 : d // k ending in 0: a shorter one exists; leave it to the exact search
   }
-  return undefined
+  return 0
+}
+
+/** The repr of a positive float as {@link shortDecimalPlaces} finds it, or undefined. */
+function shortDecimal(x: number): string | undefined {
+  const d = shortDecimalPlaces(x)
+  if (d === 0) return undefined
+  const k = Math.round(x * POWERS[d]!)
+  if (k < POWERS[d]!) return '0.' + ('' + (k + POWERS[d]!)).slice(1) // below 1: one conversion, zeros kept
+  const digits = '' + k
+  return digits.slice(0, digits.length - d) + '.' + digits.slice(digits.length - d)
 }
 
 /** A JS number as json.dumps writes it: integral ones as ints, the rest as floats. */
-function numberJson(x: number): string {
+export function numberJson(x: number): string {
   if ((x | 0) === x) return '' + x // -0 too gives '0'
-  if (x > 1e-4 && x < 1e5) return shortDecimal(x) ?? jsonFloat(x) // a score or a rate
+  // A score or a rate: not an integer (those below 1e5 are int32), so String(x) is its repr (as floatRepr finds).
+  if (x > 1e-4 && x < 1e5) return shortDecimal(x) ?? String(x)
   return Number.isInteger(x) ? intString(x) : jsonFloat(x)
 }
 

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { expect } from 'chai'
 import { defaultLayout, defaultParse, vepfsKey, vepfsLayout } from '../../lib/files/helpers.js'
+import { byteLayoutOf, type LineOut } from '../../lib/files/lineBytes.js'
 import { JSONDecodeError, PyFloat, pyJsonLoads } from '../../lib/files/pyjson.js'
 import { requireInfra } from '../support/infra.js'
 
@@ -125,6 +126,14 @@ const RECORDS = [
   '{"label": "x"}', '{"predict": 0, "label": ""}', '{"predict": {"b": [1, {"10": 2, "9": 3}]}}',
   // bytes: repr in a field, and json.dumps refusing them in predict (the Python raises)
   '{"gid": {"$bytes": [104, 39]}}', '{"predict": {"$bytes": [1]}}', '{"label": [{"$bytes": []}]}',
+  // what the byte form writes itself, and what it leaves to the text: long and non-ASCII ids, ints past
+  // int32 and 2**53, floats at and past 1e-4 and 1e5, lists past 8 items, lists in lists
+  '{"req_time": "20240101", "gid": 1000037, "uid": 7000000481, "predict": [0.037, 0.25], "label": [1, 0]}',
+  '{"req_time": "2024-01-01 10:00:00.12345678901234", "gid": -5, "uid": 9007199254740991, "label": [-1, 2147483648, -2147483649]}',
+  '{"predict": [-0.5, 99999.99, 0.00011, 1e-4, -1e-4, 12345.678901234, 0.7310585975646973, -0.30000000000000004], "label": 0.1}',
+  '{"req_time": "\u00e9", "gid": "abcdefghijklmnopqrstuvwxyz012345", "uid": "abcdefghijklmnopqrstuvwxyz0123456"}',
+  '{"predict": [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], "label": [[0.5, [1]], 1.5, "x"]}',
+  '{"uid": 123456789012345678, "predict": [1e16, 1e22, 123456.5, -0.0, 100000.0, 1e5], "label": 7}',
   // all together
   '{"__REQ_TIME__": "2024-06-01 10:00:00", "__FEED_ID__": 987654321, "__UID__": "u", "predict": [0.5], "label": [1], "model_name": "m"}',
 ]
@@ -202,6 +211,21 @@ describe('helpers against python3 (Monolith’s FileMetricHook helpers)', () => 
     expect(mismatches('vepfs_layout', RECORDS, (t) => t, (t) => outcome(() => vepfsLayout(load(t))))).to.deep.equal([])
   })
 
+  it(`vepfsLayout's byte form (what fileSink writes) is the UTF-8 of what vepfs_layout_fn writes, for the same records`, () => {
+    const wrong = RECORDS.flatMap((text) => {
+      const theirs = py('vepfs_layout', text)
+      let mine: Buffer | string
+      try {
+        mine = byteForm(load(text))
+      } catch (err) {
+        mine = (err as Error).name
+      }
+      const same = theirs.error ? mine === theirs.error : Buffer.isBuffer(mine) && mine.equals(Buffer.from(theirs.out!))
+      return same ? [] : [{ text, ours: String(mine), python: theirs }]
+    })
+    expect(wrong).to.deep.equal([])
+  })
+
   it(`vepfsKey gives the directory vepfs_key_fn gives, and throws TypeError where it raises one`, () => {
     expect(KEYS.filter(([record, workerId, base]) => py('vepfs_key', [record, workerId ?? null, base]).error === 'TypeError').length).to.equal(6)
     const ours = ([record, workerId, base]: [string, number | undefined, string]) => outcome(() => vepfsKey(load(record), workerId, base))
@@ -241,7 +265,61 @@ describe('defaultLayout', () => {
   })
 })
 
+/** vepfsLayout's byte form, as fileSink calls it, into a buffer that starts at 4 bytes and grows as asked. */
+function byteForm(obj: unknown): Buffer {
+  const out: LineOut = {
+    buf: new Uint8Array(4),
+    pos: 0,
+    reserve(n) {
+      if (this.pos + n <= this.buf.length) return
+      const grown = new Uint8Array(this.pos + n)
+      grown.set(this.buf.subarray(0, this.pos))
+      this.buf = grown
+    },
+  }
+  byteLayoutOf(vepfsLayout)!(obj, out)
+  return Buffer.from(out.buf.subarray(0, out.pos))
+}
+
 describe('vepfsLayout', () => {
+  it('has a byte form writing the UTF-8 of its line, for 20000 records of every kind of field', () => {
+    let seed = 12345
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!
+    const view = new DataView(new ArrayBuffer(8))
+    const number = (): number =>
+      pick([
+        () => Math.floor(random() * 10),
+        () => Math.floor(random() * 2 ** 31) * pick([1, -1]),
+        () => Math.floor(random() * 2 ** 53) * pick([1, -1]),
+        () => Math.round(random() * 10 ** Math.floor(random() * 10)) / 10 ** Math.floor(random() * 10), // short decimals
+        () => Math.fround(random()), // a model's float32 scores
+        () => (random() - 0.5) * 10 ** Math.floor(random() * 12 - 6),
+        () => pick([1e-4, -1e-4, 1.00000001e-4, 99999.99999999999, 1e5, 1e16, 2 ** 53, 2 ** 53 + 2, -0, NaN, Infinity, -Infinity, 0.1 + 0.2]),
+        () => (view.setUint32(0, Math.floor(random() * 2 ** 32)), view.setUint32(4, Math.floor(random() * 2 ** 32)), view.getFloat64(0)), // any bit pattern
+      ])()
+    const text = () => pick(['20240101', '', 'é', '中😀', 'x'.repeat(32), 'y'.repeat(33), 'it\'s', '\u0000\n'])
+    const field = (): unknown =>
+      pick([number, text, () => Array.from({ length: Math.floor(random() * 11) }, number), () => [[number()], text()], () => null, () => true, () => undefined])()
+    const mismatches: unknown[] = []
+    for (let i = 0; i < 20000; i++) {
+      const record: Record<string, unknown> = {}
+      for (const key of ['__REQ_TIME__', 'req_time', '__FEED_ID__', 'feedid', 'gid', '__UID__', 'userid', 'uid', 'predict', 'label']) {
+        if (random() < 0.6) record[key] = field()
+      }
+      const expected = Buffer.from(vepfsLayout(record))
+      const bytes = byteForm(record)
+      if (!bytes.equals(expected)) mismatches.push({ record, expected: expected.toString(), got: bytes.toString() })
+    }
+    expect(mismatches.slice(0, 5)).to.deep.equal([])
+  })
+
+  it("has a byte form that throws where it throws, and writes a non-plain object's line as it does", () => {
+    expect(() => byteForm({ predict: [0.5, new Uint8Array(1)] })).to.throw(TypeError, 'Object of type bytes is not JSON serializable')
+    const record = Object.assign(Object.create({ uid: 'inherited' }), { gid: 7, predict: [0.5] }) as Record<string, unknown>
+    expect(byteForm(record).toString()).to.equal(vepfsLayout(record)).and.equal('None;7;uid;[0.5];None')
+  })
+
   it('writes None, gid and uid for a record with none of the keys', () => {
     expect(vepfsLayout({})).to.equal('None;gid;uid;None;None')
   })

@@ -1,9 +1,13 @@
 import { expect } from 'chai'
+import type { LineOut } from '../../lib/files/lineBytes.js'
 import type { RecordFile, RecordStore } from '../../lib/files/store.js'
 import { PartitionedWriter } from '../../lib/files/partitionedWriter.js'
 
-/** A store in memory whose writes finish only when the test releases them. */
-function heldStore() {
+/**
+ * A store in memory whose writes finish only when the test releases them (or fails
+ * them); `concurrent` as a local file's, or one write at a time.
+ */
+function heldStore(concurrent = false) {
   const files = new Map<string, string>()
   const writes: string[] = []
   const held: { release: () => void; fail: (err: Error) => void }[] = []
@@ -12,6 +16,7 @@ function heldStore() {
     async create(path) {
       files.set(path, '')
       const file: RecordFile = {
+        concurrent,
         write: (data) =>
           new Promise<void>((resolve, reject) => {
             const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8')
@@ -38,7 +43,7 @@ function heldStore() {
 const tick = () => new Promise((r) => setImmediate(r))
 
 describe('PartitionedWriter', () => {
-  it('writes the flushes queued behind a write in one write per part, in order', async () => {
+  it('to a file that takes one write at a time, writes each batch after the last, cutting batches at the end of a part', async () => {
     const { store, files, writes, held } = heldStore()
     const writer = new PartitionedWriter('/d', { store, partitionSize: 5, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
     const flushed: number[] = []
@@ -51,13 +56,21 @@ describe('PartitionedWriter', () => {
     void writer.flush().then((n) => flushed.push(n))
     add('e', 'f', 'g') // e fills part 0, f and g start part 1
     void writer.flush().then((n) => flushed.push(n))
+    await tick()
+    // Part 1 is another file: its batch need not wait for part 0's.
+    expect(writes).to.deep.equal(['a\nb\n', 'f\ng\n'])
     held.shift()!.release()
     await tick()
-    // The two queued flushes: one write for part 0's rest, one for part 1.
-    expect(writes).to.deep.equal(['a\nb\n', 'c\nd\ne\n'])
+    expect(writes).to.deep.equal(['a\nb\n', 'f\ng\n', 'c\nd\n'])
+    expect(flushed).to.deep.equal([2])
+    held.shift()!.release() // f, g: done, but its flush waits for the one before
+    await tick()
+    expect(writes).to.deep.equal(['a\nb\n', 'f\ng\n', 'c\nd\n'])
+    expect(flushed).to.deep.equal([2])
     held.shift()!.release()
     await tick()
-    expect(writes).to.deep.equal(['a\nb\n', 'c\nd\ne\n', 'f\ng\n'])
+    expect(writes).to.deep.equal(['a\nb\n', 'f\ng\n', 'c\nd\n', 'e\n'])
+    expect(flushed).to.deep.equal([2, 2])
     held.shift()!.release()
     await tick()
     expect(flushed).to.deep.equal([2, 2, 3])
@@ -65,6 +78,91 @@ describe('PartitionedWriter', () => {
     expect(files.get('/d/part_000001.txt')).to.equal('f\ng\n')
     await writer.close()
     expect(writer.written).to.equal(7)
+  })
+
+  it('to a file that takes several writes at once, starts each batch at once, and resolves flushes in order', async () => {
+    const { store, writes, held } = heldStore(true)
+    const writer = new PartitionedWriter('/d', { store, partitionSize: 100, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
+    const flushed: number[] = []
+    writer.add('a', 0)
+    void writer.flush().then((n) => flushed.push(n))
+    writer.add('b', 0)
+    writer.add('c', 0)
+    void writer.flush().then((n) => flushed.push(n))
+    await tick()
+    expect(writes).to.deep.equal(['a\n', 'b\nc\n']) // both under way
+    held[1]!.release() // the second finishes first
+    await tick()
+    expect(flushed).to.deep.equal([])
+    held[0]!.release()
+    await tick()
+    expect(flushed).to.deep.equal([1, 2])
+    expect(writer.written).to.equal(3)
+  })
+
+  it('to a file that takes several writes at once, fails the flushes after a failed write even when their own writes succeeded', async () => {
+    const { store, held } = heldStore(true)
+    const writer = new PartitionedWriter('/d', { store, partitionSize: 100, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
+    writer.add('a', 0)
+    const first = writer.flush()
+    writer.add('b', 0)
+    const second = writer.flush()
+    await tick()
+    held[1]!.release()
+    held[0]!.fail(new Error('ENOSPC: no space left on device'))
+    const results = await Promise.allSettled([first, second])
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected'])
+    expect((results[1] as PromiseRejectedResult).reason.message).to.contain('ENOSPC')
+    expect(writer.written).to.equal(0)
+    writer.add('c', 0)
+    expect(await writer.flush().catch((e: Error) => e.message)).to.contain('ENOSPC')
+    expect(held).to.have.length(2) // nothing was written after the failure
+  })
+
+  it('lays lines into slabs: lines longer than a slab, and many lines across slabs, come out whole', async () => {
+    const { store, files, held } = heldStore(true)
+    const writer = new PartitionedWriter('/d', { store, partitionSize: 1000, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
+    const long = 'x'.repeat(100_000) + 'é' // more than the first slab, and not ASCII
+    const lines = [long, ...Array.from({ length: 600 }, (_, i) => `line ${i} ${'y'.repeat(i % 97)}`), long]
+    for (const [i, line] of lines.entries()) {
+      writer.add(line, 0)
+      if (i % 50 === 0) void writer.flush()
+    }
+    let done = false
+    const closed = writer.close().finally(() => (done = true))
+    while (!done) {
+      while (held.length > 0) held.shift()!.release()
+      await tick()
+    }
+    await closed
+    expect(files.get('/d/part_000000.txt')).to.equal(lines.join('\n') + '\n')
+  })
+
+  it('keeps nothing of a line whose byte layout throws, even after it made a new slab', async () => {
+    const { store, files, held } = heldStore(true)
+    const writer = new PartitionedWriter('/d', { store, partitionSize: 100, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
+    const text = (s: string) => (obj: unknown, out: LineOut) => {
+      out.reserve(s.length)
+      for (const c of s) out.buf[out.pos++] = c.charCodeAt(0)
+    }
+    writer.addLaidOut(text('kept'), null, 0)
+    void writer.flush() // the next line starts past the start of the slab
+    const failing = (obj: unknown, out: LineOut) => {
+      text('half a line')(obj, out)
+      out.reserve(1 << 20) // a new slab, the partial line moved into it
+      throw new TypeError('Object of type bytes is not JSON serializable')
+    }
+    expect(() => writer.addLaidOut(failing, null, 0)).to.throw(TypeError, 'not JSON serializable')
+    writer.addLaidOut(text('also kept'), null, 0)
+    expect(writer.added).to.equal(2)
+    let done = false
+    const closed = writer.close().finally(() => (done = true))
+    while (!done) {
+      while (held.length > 0) held.shift()!.release()
+      await tick()
+    }
+    await closed
+    expect(files.get('/d/part_000000.txt')).to.equal('kept\nalso kept\n')
   })
 
   it('fails every flush queued behind a failed write, and counts none of their lines written', async () => {
