@@ -4,7 +4,10 @@
  * `fs.writeSync` loop, and the seed's WriteOnlyFileAndStat in Python
  * (bench/file-writer.py), and a hand-written writer that lays records out with
  * vepfsLayout and writes them with the plain loop. Every contender ends with fsync.
- * fileSink and the hand-written writer are timed after a warm-up run.
+ * fileSink and the hand-written writer are timed after a warm-up run. Two more
+ * fileSink rows: records with a model's float32 scores, and the lines themselves
+ * (laid out before the clock starts, written as given): what the sink costs beside
+ * the plain loop when laying out costs nothing.
  *
  *   npm run bench:file
  */
@@ -41,18 +44,25 @@ const float32Pool = pool.map((r, i) => ({ ...r, predict: [Math.fround(1 / (1 + M
 
 const dirBytes = (dir: string) => readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)
 
-async function rxtrain(base: string, records = pool, count = RECORDS): Promise<{ seconds: number; bytes: number }> {
+/** What fileSink is given: vepfs records (laid out by vepfsKey and vepfsLayout), or their lines already laid out. */
+type Input = { records: unknown[]; preformatted?: boolean }
+
+async function rxtrain(base: string, { records, preformatted = false }: Input, count = RECORDS): Promise<{ seconds: number; bytes: number }> {
   // An rxtrain source, so the sink's backpressure keeps memory bounded.
   // Every step carries the same PER_STEP records (the pool, cycled), made before the
   // clock starts: what is timed is the sink, not the making of records.
   const stepRecords = Array.from({ length: PER_STEP }, (_, j) => records[j % records.length]!)
   const steps = fromLoop({ steps: count / PER_STEP, step: () => ({ loss: 0, records: stepRecords }) })
+  const dir = join(base, 'ranker', '20240101', 'worker_0')
+  const layout = preformatted
+    ? { keyFn: () => dir, parseFn: (line: unknown) => line } // defaultLayout writes a string as is
+    : { keyFn: vepfsKey, layoutFn: vepfsLayout }
   const started = performance.now()
   await lastValueFrom(
-    steps.pipe(fileSink({ keyFn: vepfsKey, layoutFn: vepfsLayout, baseName: base, workerId: 0, partitionSize: PARTITION, logger: { info() {}, warn: console.warn, error: console.error } })),
+    steps.pipe(fileSink({ ...layout, baseName: base, workerId: 0, partitionSize: PARTITION, logger: { info() {}, warn: console.warn, error: console.error } })),
   )
   const seconds = (performance.now() - started) / 1000
-  return { seconds, bytes: dirBytes(join(base, 'ranker', '20240101', 'worker_0')) }
+  return { seconds, bytes: dirBytes(dir) }
 }
 
 /** Lines in part `part`: PARTITION, but the last may hold fewer. */
@@ -114,12 +124,14 @@ try {
   writeFileSync(poolFile, JSON.stringify(pool))
   // A training run writes records for hours: time the sink once the JIT has compiled it,
   // as a run's steady state (the Python has no JIT to warm up; the plain loop, nothing to compile).
-  await rxtrain(join(root, 'warm-up'), pool, RECORDS / 10)
-  await rxtrain(join(root, 'warm-up-float32'), float32Pool, RECORDS / 10)
-  rmSync(join(root, 'warm-up'), { recursive: true })
-  rmSync(join(root, 'warm-up-float32'), { recursive: true })
-  const ours = await rxtrain(join(root, 'rxtrain'))
-  const float32 = await rxtrain(join(root, 'rxtrain-float32'), float32Pool)
+  const inputs = { vepfs: { records: pool }, float32: { records: float32Pool }, preformatted: { records: pool.map((r) => vepfsLayout(r)), preformatted: true } }
+  for (const [name, input] of Object.entries(inputs)) {
+    await rxtrain(join(root, `warm-up-${name}`), input, RECORDS / 10)
+    rmSync(join(root, `warm-up-${name}`), { recursive: true })
+  }
+  const ours = await rxtrain(join(root, 'rxtrain'), inputs.vepfs)
+  const float32 = await rxtrain(join(root, 'rxtrain-float32'), inputs.float32)
+  const preformatted = await rxtrain(join(root, 'rxtrain-preformatted'), inputs.preformatted)
   const plain = plainWrite(join(root, 'plain'))
   formatAndWrite(join(root, 'formatted-warm-up'))
   rmSync(join(root, 'formatted-warm-up'), { recursive: true })
@@ -133,6 +145,7 @@ try {
     { name: 'fileSink MB/s', figure: mbPerSec(ours), unit: 'MB/s', baselineName: 'plain fs write loop', baseline: mbPerSec(plain) },
     { name: 'fileSink lines/s', figure: linesPerSec(ours), unit: 'lines/s', baselineName: 'hand-written: vepfsLayout + the plain loop', baseline: linesPerSec(formatted) },
     { name: 'fileSink lines/s, float32 scores', figure: linesPerSec(float32), unit: 'lines/s' },
+    { name: 'fileSink lines/s, lines given laid out', figure: linesPerSec(preformatted), unit: 'lines/s', baselineName: 'plain fs write loop', baseline: linesPerSec(plain) },
   ]
   if (typeof py === 'string') console.log(py)
   else {

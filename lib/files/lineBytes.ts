@@ -128,7 +128,7 @@ export function putNumberJson(buf: Uint8Array, pos: number, x: number): number {
     if (x < 0) buf[pos++] = 45
     const scale = POWERS[d]!
     const k = Math.round(abs * scale) | 0
-    const whole = (k / scale) | 0
+    const whole = k < scale ? 0 : (k / scale) | 0
     pos = putUint31(buf, pos, whole)
     buf[pos++] = 46 // .
     digitsBefore(buf, pos + d, k - whole * scale, d)

@@ -41,8 +41,8 @@ const noop = () => {}
 
 /**
  * WriteOnlyFileAndStat: the part files of one key's directory. Lines are written as
- * UTF-8 into a slab of bytes as they are added (by a byte layout, or from a string);
- * each batch is a view of the slab (which is only ever appended to), written as is:
+ * UTF-8 into a slab of bytes (by a byte layout as they are added; strings joined, in
+ * one encoding, when their batch is cut); each batch is a view of the slab (which is only ever appended to), written as is:
  * no string is joined and no batch copied. A part takes exactly `partitionSize` lines,
  * or fewer when `rotateIntervalMs` has passed since its first line; a batch is cut at
  * the end of a part. A batch's write starts as soon as it is cut, without waiting for
@@ -77,6 +77,8 @@ export class PartitionedWriter implements LineOut {
   private partStartedAt = 0
   /** Lines added since the last batch was cut. */
   private lines = 0
+  /** The last of them when added as strings, not yet in the slab. */
+  private texts: string[] = []
   /** Lines in batches cut since the last flush, and their writes. */
   private cutLines = 0
   private cutWrites: Promise<void>[] = []
@@ -118,8 +120,7 @@ export class PartitionedWriter implements LineOut {
   /** Adds one laid-out line (no trailing newline), at time `now` by the sink's clock. */
   add(line: string, now: number): void {
     this.startLine(now)
-    this.reserve(line.length * 3 + 1) // UTF-8 takes at most 3 bytes per UTF-16 unit
-    this.pos += this.buf.write(line, this.pos)
+    this.texts.push(line)
     this.endLine(now)
   }
 
@@ -129,6 +130,7 @@ export class PartitionedWriter implements LineOut {
    */
   addLaidOut(layout: ByteLayout, obj: unknown, now: number): void {
     this.startLine(now)
+    if (this.texts.length > 0) this.encodeTexts()
     const offset = this.pos - this.chunkStart // the slab may change under the layout: what it laid out before this line moves with it
     try {
       layout(obj, this)
@@ -137,7 +139,20 @@ export class PartitionedWriter implements LineOut {
       throw err
     }
     this.reserve(1)
+    this.buf[this.pos++] = NEWLINE
     this.endLine(now)
+  }
+
+  /**
+   * Writes the lines added as strings into the slab: joined, in one encoding (a call
+   * per line into Buffer's encoder costs twice as much).
+   */
+  private encodeTexts(): void {
+    const text = this.texts.join('\n')
+    this.texts = []
+    this.reserve(text.length * 3 + 1) // UTF-8 takes at most 3 bytes per UTF-16 unit
+    this.pos += this.buf.write(text, this.pos)
+    this.buf[this.pos++] = NEWLINE
   }
 
   /** Makes room for `n` more bytes at `pos` (LineOut): a new slab, holding what is not yet in a chunk, when this one is full. */
@@ -162,9 +177,8 @@ export class PartitionedWriter implements LineOut {
     if (this.partLines === 0) this.partStartedAt = now
   }
 
-  /** Ends the line at `pos` (room for its newline reserved). */
+  /** Counts a line added. */
   private endLine(now: number): void {
-    this.buf[this.pos++] = NEWLINE
     this.lines++
     this.added++
     this.lastUpdate = now
@@ -216,6 +230,7 @@ export class PartitionedWriter implements LineOut {
    * its write; `closesPart` when the part is full (or old) after them.
    */
   private cut(closesPart: boolean): void {
+    if (this.texts.length > 0) this.encodeTexts()
     if (this.lines > 0) {
       this.cutWrites.push(this.write(this.buf.subarray(this.chunkStart, this.pos)))
       this.chunkStart = this.pos

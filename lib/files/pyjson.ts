@@ -640,6 +640,10 @@ export function shortDecimalPlaces(x: number): number {
     const scaled = x * POWERS[d]!
     if (scaled >= 2147483647) return 0
     const k = Math.round(scaled)
+    // When k / 10**d is x, x * 10**d is within two roundings of k: |scaled - k| <= k * 2**-52 < 5e-7.
+    // Further off, it is not, and the division is skipped.
+    const off = scaled - k
+    if (off > 1e-6 || off < -1e-6) continue
     if (k / POWERS[d]! === x) return k % 10 === 0 ? 0 : d // k ending in 0: a shorter one exists; leave it to the exact search
   }
   return 0
