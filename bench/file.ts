@@ -124,7 +124,7 @@ try {
   writeFileSync(poolFile, JSON.stringify(pool))
   // A training run writes records for hours: time the sink once the JIT has compiled it,
   // as a run's steady state (the Python has no JIT to warm up; the plain loop, nothing to compile).
-  const inputs = { vepfs: { records: pool }, float32: { records: float32Pool }, preformatted: { records: pool.map((r) => vepfsLayout(r)), preformatted: true } }
+  const inputs = { vepfs: { records: pool }, float32: { records: float32Pool }, preformatted: { records: pool.map((r) => Buffer.from(vepfsLayout(r)).toString()), preformatted: true } } // flat strings, as read from a file or a message
   for (const [name, input] of Object.entries(inputs)) {
     await rxtrain(join(root, `warm-up-${name}`), input, RECORDS / 10)
     rmSync(join(root, `warm-up-${name}`), { recursive: true })

@@ -33,6 +33,15 @@ interface OpenPart {
   tail: Promise<void>
 }
 
+/** A batch cut and not yet handed to its file: written at the next turn of the event loop. */
+interface Waiting {
+  open: OpenPart
+  data: Buffer
+  done: Promise<void>
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
 /** The first slab a writer lays lines into, and the largest it grows to. */
 const FIRST_SLAB = 16 * 1024
 const MAX_SLAB = 1024 * 1024
@@ -45,9 +54,11 @@ const noop = () => {}
  * one encoding, when their batch is cut); each batch is a view of the slab (which is only ever appended to), written as is:
  * no string is joined and no batch copied. A part takes exactly `partitionSize` lines,
  * or fewer when `rotateIntervalMs` has passed since its first line; a batch is cut at
- * the end of a part. A batch's write starts as soon as it is cut, without waiting for
- * the writes before it when the file can take several at once (a local file writes
- * each at its own offset), so the writes go on while the step loop runs; a flush
+ * the end of a part. The batches cut before a turn of the event loop are written at
+ * that turn, in one write per run of adjacent bytes (starting a write costs the step
+ * loop about as much as making it), without waiting for the writes before them when
+ * the file can take several at once (a local file writes each at its own offset), so
+ * the writes go on while the step loop runs; a flush
  * resolves, with its line count, once its writes and every earlier flush's are done.
  * A full part is closed (and so fsync'd) once its writes are done, while the next is
  * written; a part is created only when there is a line for it, so no empty part is
@@ -82,6 +93,9 @@ export class PartitionedWriter implements LineOut {
   /** Lines in batches cut since the last flush, and their writes. */
   private cutLines = 0
   private cutWrites: Promise<void>[] = []
+  /** Batches cut since the last turn of the event loop, in order; their writes start at the next. */
+  private waiting: Waiting[] = []
+  private startScheduled = false
   /** The part being written, if its file is open (or opening). */
   private open: OpenPart | undefined
   /** The last flush: the next resolves after it, and fails when it failed. */
@@ -210,7 +224,9 @@ export class PartitionedWriter implements LineOut {
    */
   async close(): Promise<void> {
     let first: unknown
-    await this.flush().catch((err: unknown) => {
+    const flushed = this.flush()
+    this.startWrites() // now, not at the next turn
+    await flushed.catch((err: unknown) => {
       first = err
     })
     if (this.open) this.closePart(this.open)
@@ -253,19 +269,45 @@ export class PartitionedWriter implements LineOut {
       this.open = { part: index, file, writes: [], tail: Promise.resolve() }
     }
     const open = this.open
-    const before = open.tail
-    const write = open.file.then(async (file) => {
-      // A file that takes one write at a time gets this one after the last; a local file gets it now, at its offset.
-      if (!file.concurrent) await before
-      if (this.failure !== undefined) throw this.failure
-      await file.write(data)
-    })
-    write.catch((err: unknown) => {
+    // A batch that starts where the last one waiting ends (the same slab) joins it.
+    const last = this.waiting.at(-1)
+    if (last?.open === open && last.data.buffer === data.buffer && last.data.byteOffset + last.data.length === data.byteOffset) {
+      last.data = Buffer.from(data.buffer, last.data.byteOffset, last.data.length + data.length)
+      return last.done
+    }
+    let settle!: Pick<Waiting, 'resolve' | 'reject'>
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
+    done.catch((err: unknown) => {
       this.failure ??= err
     })
-    open.tail = write.catch(noop)
-    open.writes.push(open.tail)
-    return write
+    open.writes.push(done.catch(noop))
+    this.waiting.push({ open, data, done, ...settle })
+    if (!this.startScheduled) {
+      this.startScheduled = true
+      setImmediate(() => this.startWrites())
+    }
+    return done
+  }
+
+  /**
+   * Starts the writes of the batches cut since the last turn of the event loop: one per
+   * run of adjacent bytes, each without waiting for the last when the file can take
+   * several at once (a local file writes each at its own offset).
+   */
+  private startWrites(): void {
+    this.startScheduled = false
+    const waiting = this.waiting
+    this.waiting = []
+    for (const { open, data, resolve, reject } of waiting) {
+      const before = open.tail
+      const write = open.file.then(async (file) => {
+        if (!file.concurrent) await before
+        if (this.failure !== undefined) throw this.failure
+        await file.write(data)
+      })
+      open.tail = write.catch(noop)
+      write.then(resolve, reject)
+    }
   }
 
   /** Closes a part once its writes are done; close() waits for it. */
