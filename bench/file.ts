@@ -4,7 +4,8 @@
  * `fs.writeSync` loop, and the seed's WriteOnlyFileAndStat in Python
  * (bench/file-writer.py), and a hand-written writer that lays records out with
  * vepfsLayout and writes them with the plain loop. Every contender ends with fsync.
- * fileSink and the hand-written writer are timed after a warm-up run. Two more
+ * fileSink and the hand-written writer are timed after a warm-up run; each figure is
+ * the best of 3 runs taking turns (the Python, of 2). Two more
  * fileSink rows: records with a model's float32 scores, and the lines themselves
  * (laid out before the clock starts, written as given): what the sink costs beside
  * the plain loop when laying out costs nothing.
@@ -24,6 +25,8 @@ import { printRows } from './report.js'
 const RECORDS = Number(process.env.BENCH_FILE_RECORDS ?? 2_000_000)
 const PARTITION = 1_000_000
 const PER_STEP = 1000
+const ROUNDS = 3
+const PYTHON_ROUNDS = 2
 const HERE = dirname(fileURLToPath(import.meta.url))
 
 /** 1000 distinct deep-insight records, cycled. */
@@ -129,14 +132,28 @@ try {
     await rxtrain(join(root, `warm-up-${name}`), input, RECORDS / 10)
     rmSync(join(root, `warm-up-${name}`), { recursive: true })
   }
-  const ours = await rxtrain(join(root, 'rxtrain'), inputs.vepfs)
-  const float32 = await rxtrain(join(root, 'rxtrain-float32'), inputs.float32)
-  const preformatted = await rxtrain(join(root, 'rxtrain-preformatted'), inputs.preformatted)
-  const plain = plainWrite(join(root, 'plain'))
   formatAndWrite(join(root, 'formatted-warm-up'))
   rmSync(join(root, 'formatted-warm-up'), { recursive: true })
-  const formatted = formatAndWrite(join(root, 'formatted'))
-  const py = python(join(root, 'python'), poolFile)
+  // Each contender's best of ROUNDS runs, the rounds taking turns: the page cache and a
+  // shared machine make any one run of a writer vary by 2x.
+  type Timing = { seconds: number; bytes: number }
+  const best: Record<string, Timing> = {}
+  const keep = (name: string, dir: string, timing: Timing) => {
+    rmSync(dir, { recursive: true })
+    const before = best[name]
+    if (before === undefined || timing.seconds < before.seconds) best[name] = timing
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, input] of Object.entries(inputs)) {
+      const dir = join(root, `rxtrain-${name}`)
+      keep(name, dir, await rxtrain(dir, input))
+    }
+    keep('plain', join(root, 'plain'), plainWrite(join(root, 'plain')))
+    keep('formatted', join(root, 'formatted'), formatAndWrite(join(root, 'formatted')))
+  }
+  const { vepfs: ours, float32, preformatted, plain, formatted } = best as Record<'vepfs' | 'float32' | 'preformatted' | 'plain' | 'formatted', Timing>
+  const pyRuns = Array.from({ length: PYTHON_ROUNDS }, (_, i) => python(join(root, `python-${i}`), poolFile))
+  const py = pyRuns.find((r) => typeof r === 'string') ?? (pyRuns as Timing[]).reduce((a, b) => (a.seconds <= b.seconds ? a : b))
   const linesPerSec = (r: { seconds: number }) => RECORDS / r.seconds
   const mbPerSec = (r: { seconds: number; bytes: number }) => r.bytes / 1e6 / r.seconds
   const rows = [
