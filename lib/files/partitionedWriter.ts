@@ -55,8 +55,8 @@ const noop = () => {}
  * no string is joined and no batch copied. A part takes exactly `partitionSize` lines,
  * or fewer when `rotateIntervalMs` has passed since its first line; a batch is cut at
  * the end of a part. The batches cut before a turn of the event loop are written at
- * that turn, in one write per run of adjacent bytes (starting a write costs the step
- * loop about as much as making it), without waiting for the writes before them when
+ * that turn, in one write per run of adjacent bytes (each write started costs the
+ * step loop time), without waiting for the writes before them when
  * the file can take several at once (a local file writes each at its own offset), so
  * the writes go on while the step loop runs; a flush
  * resolves, with its line count, once its writes and every earlier flush's are done.
