@@ -1,8 +1,8 @@
 // Laying a record out straight into bytes. Making a line's string and then encoding
 // it costs several times what writing its bytes does, so a layout may come with a
 // byte form (LAYOUT_BYTES) that fileSink writes with. The `put*` functions here
-// write the common values (short ASCII strings, safe integers, floats with a short
-// decimal repr, flat lists of those) as pyjson.ts writes them, each returning the
+// write the common values (short ASCII strings, safe integers, floats within
+// 1e-4 < |x| < 1e5, short flat lists of those) as pyjson.ts writes them, each returning the
 // position after what it wrote, or -1 when the value needs pyjson.ts: the layout
 // then writes its string instead.
 import { POWERS, shortDecimalPlaces } from './pyjson.js'
