@@ -102,8 +102,11 @@ export class PartitionedWriter implements LineOut {
   private flushed: Promise<void> = Promise.resolve()
   /** Full parts being synced and closed while the next one is written. */
   private closing: Promise<void> = Promise.resolve()
-  /** The first failed write or part close: nothing is written after it. */
+  /** The first failed write or part close: nothing is cut after it. */
   private failure: unknown
+  /** Writes started so far, and the first of them that failed: no later one is made. */
+  private writesStarted = 0
+  private failedWrite = Infinity
 
   /**
    * @param dir the key's directory
@@ -300,10 +303,16 @@ export class PartitionedWriter implements LineOut {
     this.waiting = []
     for (const { open, data, resolve, reject } of waiting) {
       const before = open.tail
+      const seq = this.writesStarted++
       const write = open.file.then(async (file) => {
         if (!file.concurrent) await before
-        if (this.failure !== undefined) throw this.failure
+        // Nothing goes after a failed write; what goes before it (another part, still being created) is written.
+        if (this.failedWrite < seq) throw this.failure
         await file.write(data)
+      })
+      write.catch((err: unknown) => {
+        this.failure ??= err
+        this.failedWrite = Math.min(this.failedWrite, seq)
       })
       open.tail = write.catch(noop)
       write.then(resolve, reject)

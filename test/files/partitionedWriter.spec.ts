@@ -117,6 +117,34 @@ describe('PartitionedWriter', () => {
     expect(held).to.have.length(2) // nothing was written after the failure
   })
 
+  it("writes a part's lines even when a later part's write failed first, and fails the flush", async () => {
+    let openPart0!: () => void
+    const files = new Map<string, string>()
+    const store: RecordStore = {
+      async create(path) {
+        if (path.endsWith('part_000000.txt')) await new Promise<void>((resolve) => (openPart0 = resolve))
+        files.set(path, '')
+        return {
+          concurrent: true,
+          async write(data) {
+            if (path.endsWith('part_000001.txt')) throw new Error('ENOSPC: no space left on device')
+            files.set(path, files.get(path)! + Buffer.from(data).toString())
+          },
+          async sync() {},
+          async close() {},
+        }
+      },
+    }
+    const writer = new PartitionedWriter('/d', { store, partitionSize: 2, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
+    for (const line of ['a', 'b', 'c']) writer.add(line, 0) // a, b fill part 0; c starts part 1
+    const flushed = writer.flush().catch((e: Error) => e.message)
+    for (let i = 0; i < 5; i++) await tick() // part 1's write has failed; part 0 is still being created
+    openPart0()
+    expect(await flushed).to.contain('ENOSPC')
+    expect(await writer.close().catch((e: Error) => e.message)).to.contain('ENOSPC')
+    expect(files.get('/d/part_000000.txt')).to.equal('a\nb\n')
+  })
+
   it('lays lines into slabs: lines longer than a slab, and many lines across slabs, come out whole', async () => {
     const { store, files, held } = heldStore(true)
     const writer = new PartitionedWriter('/d', { store, partitionSize: 1000, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
