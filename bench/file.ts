@@ -126,6 +126,7 @@ function layoutAlone(records: unknown[]): { seconds: number; bytes: number } {
   const out: LineOut = {
     buf: new Uint8Array(1 << 20),
     pos: 0,
+    lineStart: 0,
     reserve(n) {
       if (this.pos + n > this.buf.length) this.pos = 0 // the bytes are not kept
     },
@@ -133,7 +134,7 @@ function layoutAlone(records: unknown[]): { seconds: number; bytes: number } {
   let bytes = 0
   const started = performance.now()
   for (let i = 0; i < RECORDS; i++) {
-    const before = out.pos
+    const before = (out.lineStart = out.pos)
     layout(records[i % records.length], out)
     bytes += out.pos - before + 1
   }

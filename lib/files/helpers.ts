@@ -1,6 +1,6 @@
 // Monolith's FileMetricHook helpers (default_parse_fn, default_layout_fn,
 // vepfs_layout_fn, vepfs_key_fn), writing byte for byte what the Python writes.
-import { LAYOUT_BYTES, MAX_LIST_BYTES, MAX_STRING, putJson, putStr, writeText, type LineOut } from './lineBytes.js'
+import { LAYOUT_BYTES, MAX_LIST_BYTES, MAX_STRING, putJson, putStr, writeJson, writeText, type LineOut } from './lineBytes.js'
 import { pyBool, pyJsonDumps, pyJsonLoads, pyRepr, pyStr } from './pyjson.js'
 
 /**
@@ -42,6 +42,21 @@ export function defaultLayout(obj: unknown): string {
     return pyRepr(obj)
   }
 }
+
+/**
+ * defaultLayout's line as UTF-8, byte for byte, written into `out` (what fileSink
+ * writes with): lists and dicts straight as bytes; a value json.dumps cannot write,
+ * or nested too deep, starts the line over as defaultLayout's text.
+ */
+function defaultLayoutBytes(obj: unknown, out: LineOut): void {
+  if (typeof obj === 'string') writeText(out, obj)
+  else if (!writeJson(out, obj)) {
+    out.pos = out.lineStart
+    writeText(out, defaultLayout(obj))
+  }
+}
+
+Object.defineProperty(defaultLayout, LAYOUT_BYTES, { value: defaultLayoutBytes })
 
 /**
  * Python's `obj.get(key)`: an own key's value, else undefined (None). Object.prototype

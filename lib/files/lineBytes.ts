@@ -5,7 +5,7 @@
 // 1e-4 < |x| < 1e5, short flat lists of those) as pyjson.ts writes them, each returning the
 // position after what it wrote, or -1 when the value needs pyjson.ts: the layout
 // then writes its string instead.
-import { POWERS, shortDecimalPlaces } from './pyjson.js'
+import { isPlainObject, jsonString, keysOf, numberJson, POWERS, pyJsonDumps, shortDecimalPlaces } from './pyjson.js'
 
 /**
  * Where a byte layout writes a line: `buf` from `pos` on. A layout calls `reserve(n)`
@@ -15,6 +15,8 @@ import { POWERS, shortDecimalPlaces } from './pyjson.js'
 export interface LineOut {
   buf: Uint8Array
   pos: number
+  /** Where the line being laid out began in `buf` (kept up to date when `reserve` replaces it): set `pos` back to it to start the line over. */
+  lineStart: number
   reserve(n: number): void
 }
 
@@ -182,4 +184,96 @@ export function putStr(buf: Uint8Array, pos: number, value: unknown): number {
   }
   if (typeof value === 'number' && Number.isSafeInteger(value)) return putSafeInt(buf, pos, value)
   return -1
+}
+
+/** Containers nested deeper than this are left to pyJsonDumps (which finds a container inside itself). */
+const MAX_DEPTH = 32
+
+/**
+ * Writes a value as json.dumps writes it (pyjson's pyJsonDumps), lists and dicts
+ * straight as bytes; false, having written part of it, for a value it leaves to
+ * pyJsonDumps's text as a whole: one nested past MAX_DEPTH, or one pyJsonDumps cannot
+ * write (bytes, a Map, a class instance: the caller then writes its repr).
+ */
+export function writeJson(out: LineOut, value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case 'number': {
+      out.reserve(MAX_NUMBER)
+      const end = putNumberJson(out.buf, out.pos, value)
+      if (end >= 0) out.pos = end
+      else writeText(out, numberJson(value))
+      return true
+    }
+    case 'string':
+      writeJsonString(out, value)
+      return true
+    case 'boolean':
+      writeText(out, value ? 'true' : 'false')
+      return true
+    case 'undefined':
+      writeText(out, 'null')
+      return true
+    case 'object':
+      break
+    default:
+      return writeJsonText(out, value)
+  }
+  if (value === null) {
+    writeText(out, 'null')
+    return true
+  }
+  if (depth === MAX_DEPTH) return false
+  if (Array.isArray(value)) {
+    writeText(out, '[')
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) writeText(out, ', ')
+      if (!writeJson(out, value[i], depth + 1)) return false
+    }
+    writeText(out, ']')
+    return true
+  }
+  if (!isPlainObject(value)) return writeJsonText(out, value) // a PyFloat, a boxed primitive; or one json.dumps refuses
+  const obj = value as Record<string, unknown>
+  writeText(out, '{')
+  let first = true
+  for (const key of keysOf(obj)) {
+    if (!first) writeText(out, ', ')
+    first = false
+    writeJsonString(out, key)
+    writeText(out, ': ')
+    if (!writeJson(out, obj[key], depth + 1)) return false
+  }
+  writeText(out, '}')
+  return true
+}
+
+/** pyJsonDumps's text for the value; false when it throws (the value is not JSON). */
+function writeJsonText(out: LineOut, value: unknown): boolean {
+  let text: string
+  try {
+    text = pyJsonDumps(value)
+  } catch {
+    return false
+  }
+  writeText(out, text)
+  return true
+}
+
+/** A string in double quotes, escaped as json.dumps escapes it (printable ASCII but '"' and '\\' as is). */
+function writeJsonString(out: LineOut, s: string): void {
+  const n = s.length
+  out.reserve(n + 2)
+  const buf = out.buf
+  let pos = out.pos
+  buf[pos++] = 34 // "
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e || c === 34 || c === 92) {
+      writeText(out, jsonString(s))
+      return
+    }
+    buf[pos++] = c
+  }
+  buf[pos++] = 34
+  out.pos = pos
 }

@@ -76,6 +76,8 @@ export class PartitionedWriter implements LineOut {
   buf: Buffer = Buffer.alloc(0)
   /** Where the next byte goes in `buf` (LineOut). */
   pos = 0
+  /** Where the line being laid out began in `buf` (LineOut). */
+  lineStart = 0
   /** Where the lines not yet cut into a batch start in `buf`. */
   private chunkStart = 0
   private slabSize = FIRST_SLAB
@@ -148,11 +150,11 @@ export class PartitionedWriter implements LineOut {
   addLaidOut(layout: ByteLayout, obj: unknown, now: number): void {
     this.startLine(now)
     if (this.texts.length > 0) this.encodeTexts()
-    const offset = this.pos - this.chunkStart // the slab may change under the layout: what it laid out before this line moves with it
+    this.lineStart = this.pos
     try {
       layout(obj, this)
     } catch (err) {
-      this.pos = this.chunkStart + offset
+      this.pos = this.lineStart
       throw err
     }
     this.reserve(1)
@@ -185,6 +187,7 @@ export class PartitionedWriter implements LineOut {
     this.buf.copy(slab, 0, this.chunkStart, this.pos)
     this.buf = slab
     this.pos = pending
+    this.lineStart -= this.chunkStart // the line being laid out, if any, moved with the rest
     this.chunkStart = 0
   }
 

@@ -532,13 +532,13 @@ function unbox(value: object): unknown {
   return value
 }
 
-function isPlainObject(value: object): boolean {
+export function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
 }
 
 /** A dict's keys in Python's order: as read by pyJsonLoads, with keys added since at the end. */
-function keysOf(obj: Record<string, unknown>): string[] {
+export function keysOf(obj: Record<string, unknown>): string[] {
   const keys = Object.keys(obj)
   const order = (obj as { [KEY_ORDER]?: string[] })[KEY_ORDER]
   if (order === undefined) return keys
@@ -594,7 +594,7 @@ const JSON_SHORT: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\b': '\\
 // character comes out as its surrogate pair, as Python writes it.
 const PLAIN_ASCII = /^[ !#-\[\]-~]*$/
 
-function jsonString(s: string): string {
+export function jsonString(s: string): string {
   if (PLAIN_ASCII.test(s)) return '"' + s + '"'
   return '"' + s.replace(JSON_ESCAPE, (ch) => JSON_SHORT[ch] ?? '\\u' + hex(ch.charCodeAt(0), 4)) + '"'
 }

@@ -199,6 +199,18 @@ describe('helpers against python3 (Monolith’s FileMetricHook helpers)', () => 
     expect(mismatches('parse_layout_bytes', BYTES, (b) => b, ours)).to.deep.equal([])
   })
 
+  it("defaultLayout's byte form (what fileSink writes) is the UTF-8 of what default_layout_fn writes, repr fallbacks included", () => {
+    const wrong = [...PARSE_LAYOUT.map((t) => ['parse_layout', t, defaultParse(t)]), ...LAYOUT.map((t) => ['layout', t, load(t)])].flatMap(([kind, text, value]) => {
+      const theirs = py(kind as string, text)
+      const same = !theirs.error && byteForm(value, defaultLayout).equals(Buffer.from(theirs.out!))
+      return same ? [] : [{ text, ours: byteForm(value, defaultLayout).toString(), python: theirs }]
+    })
+    expect(wrong).to.deep.equal([])
+    const circular = load('{"a": [1, 2.5]}')
+    circular.self = circular
+    expect(byteForm(circular, defaultLayout).toString()).to.equal(py('layout_circular', '{"a": [1, 2.5]}').out)
+  })
+
   it("defaultLayout falls back to repr where json.dumps raises: bytes, a circular reference", () => {
     expect(mismatches('layout', LAYOUT, (t) => t, (t) => outcome(() => defaultLayout(load(t))))).to.deep.equal([])
     const circular = load('{"a": [1, 2.5]}')
@@ -251,6 +263,46 @@ describe('defaultParse', () => {
 })
 
 describe('defaultLayout', () => {
+  it('has a byte form writing the UTF-8 of its line, for 5000 values of every kind', () => {
+    let seed = 777
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!
+    const leaf = (): unknown =>
+      pick<() => unknown>([
+        () => Math.floor(random() * 2 ** 40) - 2 ** 39,
+        () => Math.round(random() * 1e6) / 10 ** Math.floor(random() * 8),
+        () => Math.fround(random()),
+        () => pick([1e-4, 1e5, 1e16, 1e-7, -0, NaN, Infinity, -Infinity, 2 ** 53 + 2]),
+        () => pick(['', 'plain', 'say "hi"', 'back\\slash', 'tab\t', 'é', '中😀', '\ud800', '\u007f', 'x'.repeat(100)]),
+        () => pick([true, false, null, undefined]),
+        () => pick<unknown>([12345678901234567890n, new PyFloat(1), new PyFloat(-2.5), Object(3), Object('boxed')]),
+      ])()
+    const value = (depth: number): unknown => {
+      const roll = random()
+      if (depth > 3 || roll < 0.4) return leaf()
+      if (roll < 0.7) return Array.from({ length: Math.floor(random() * 5) }, () => value(depth + 1))
+      const obj: Record<string, unknown> = {}
+      for (let i = Math.floor(random() * 5); i > 0; i--) {
+        // defineProperty: a '__proto__' key as data, as pyJsonLoads makes it
+        const key = pick(['a', 'b', '1', '0', 'key "q"', 'é', '__proto__', `k${i}`])
+        Object.defineProperty(obj, key, { value: value(depth + 1), writable: true, enumerable: true, configurable: true })
+      }
+      return obj
+    }
+    const mismatches: unknown[] = []
+    for (let i = 0; i < 5000; i++) {
+      const v = random() < 0.02 ? pick<unknown>([new Uint8Array([1, 39]), new Map([['a', 1]]), new Date(0), () => 1, [{ x: new Uint8Array(0) }]]) : value(0)
+      const expected = Buffer.from(defaultLayout(v))
+      const bytes = byteForm(v, defaultLayout)
+      if (!bytes.equals(expected)) mismatches.push({ expected: expected.toString(), got: bytes.toString() })
+    }
+    expect(mismatches.slice(0, 5)).to.deep.equal([])
+    const deep: unknown[] = []
+    let inner = deep
+    for (let i = 0; i < 100; i++) inner.push((inner = []))
+    expect(byteForm(deep, defaultLayout).toString()).to.equal(defaultLayout(deep))
+  })
+
   it('returns a string as is and writes other values as json.dumps does', () => {
     expect(defaultLayout('{"already": "text"}')).to.equal('{"already": "text"}')
     expect(defaultLayout({ loss: 0.5, step: 3, tag: 'é', ok: true, none: null })).to.equal('{"loss": 0.5, "step": 3, "tag": "\\u00e9", "ok": true, "none": null}')
@@ -265,11 +317,12 @@ describe('defaultLayout', () => {
   })
 })
 
-/** vepfsLayout's byte form, as fileSink calls it, into a buffer that starts at 4 bytes and grows as asked. */
-function byteForm(obj: unknown): Buffer {
+/** A layout's byte form, as fileSink calls it, into a buffer that starts at 4 bytes and grows as asked. */
+function byteForm(obj: unknown, layout: (obj: any) => string = vepfsLayout): Buffer {
   const out: LineOut = {
     buf: new Uint8Array(4),
     pos: 0,
+    lineStart: 0,
     reserve(n) {
       if (this.pos + n <= this.buf.length) return
       const grown = new Uint8Array(this.pos + n)
@@ -277,7 +330,7 @@ function byteForm(obj: unknown): Buffer {
       this.buf = grown
     },
   }
-  byteLayoutOf(vepfsLayout)!(obj, out)
+  byteLayoutOf(layout)!(obj, out)
   return Buffer.from(out.buf.subarray(0, out.pos))
 }
 
