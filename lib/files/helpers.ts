@@ -46,11 +46,12 @@ export function defaultLayout(obj: unknown): string {
 /**
  * defaultLayout's line as UTF-8, byte for byte, written into `out` (what fileSink
  * writes with): lists and dicts straight as bytes; a value json.dumps cannot write,
- * or nested too deep, starts the line over as defaultLayout's text.
+ * or nested too deep, starts the line over as defaultLayout's text. A string is
+ * returned as is, for fileSink to encode.
  */
-function defaultLayoutBytes(obj: unknown, out: LineOut): void {
-  if (typeof obj === 'string') writeText(out, obj)
-  else if (!writeJson(out, obj)) {
+function defaultLayoutBytes(obj: unknown, out: LineOut): string | void {
+  if (typeof obj === 'string') return obj // encoded with the batch's other strings
+  if (!writeJson(out, obj)) {
     out.pos = out.lineStart
     writeText(out, defaultLayout(obj))
   }

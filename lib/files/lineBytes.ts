@@ -20,8 +20,12 @@ export interface LineOut {
   reserve(n: number): void
 }
 
-/** A layout that writes its line (without the newline) into a {@link LineOut}. */
-export type ByteLayout = (obj: any, out: LineOut) => void
+/**
+ * A layout that writes its line (without the newline) into a {@link LineOut}, or,
+ * having written nothing, returns it as a string (which fileSink encodes with other
+ * such lines, once per batch).
+ */
+export type ByteLayout = (obj: any, out: LineOut) => string | void
 
 /**
  * The key under which a layout function carries its byte form: `fileSink` writes with

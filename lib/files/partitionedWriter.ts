@@ -144,21 +144,35 @@ export class PartitionedWriter implements LineOut {
   }
 
   /**
-   * Adds the line `layout` writes for `obj`, at time `now` by the sink's clock. When the
-   * layout throws, nothing of the line is kept, and the error is thrown.
+   * Adds the line `layout` writes for `obj` (or, when it returns a string, that text),
+   * at time `now` by the sink's clock. When the layout throws, nothing of the line is
+   * kept, and the error is thrown.
    */
   addLaidOut(layout: ByteLayout, obj: unknown, now: number): void {
     this.startLine(now)
-    if (this.texts.length > 0) this.encodeTexts()
     this.lineStart = this.pos
+    let text: string | void
     try {
-      layout(obj, this)
+      text = layout(obj, this)
     } catch (err) {
       this.pos = this.lineStart
       throw err
     }
-    this.reserve(1)
-    this.buf[this.pos++] = NEWLINE
+    if (typeof text === 'string') {
+      this.texts.push(text)
+    } else {
+      // Lines added as text before this one go first: the line's bytes move after them.
+      if (this.texts.length > 0) {
+        const line = Buffer.from(this.buf.subarray(this.lineStart, this.pos))
+        this.pos = this.lineStart
+        this.encodeTexts()
+        this.reserve(line.length)
+        this.buf.set(line, this.pos)
+        this.pos += line.length
+      }
+      this.reserve(1)
+      this.buf[this.pos++] = NEWLINE
+    }
     this.endLine(now)
   }
 

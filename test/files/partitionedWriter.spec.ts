@@ -145,6 +145,32 @@ describe('PartitionedWriter', () => {
     expect(files.get('/d/part_000000.txt')).to.equal('a\nb\n')
   })
 
+  it('keeps the order of lines added as text and lines laid out as bytes, mixed', async () => {
+    const { store, files, held } = heldStore(true)
+    const writer = new PartitionedWriter('/d', { store, partitionSize: 100, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
+    // Bytes for an object, the text itself for a string (as defaultLayout's byte form does).
+    const layout = (obj: unknown, out: LineOut): string | void => {
+      if (typeof obj === 'string') return obj
+      const s = JSON.stringify(obj)
+      out.reserve(s.length)
+      for (const c of s) out.buf[out.pos++] = c.charCodeAt(0)
+    }
+    writer.add('a', 0)
+    writer.addLaidOut(layout, { b: 1 }, 0)
+    writer.addLaidOut(layout, 'c', 0)
+    writer.add('d', 0)
+    writer.addLaidOut(layout, { e: 2 }, 0)
+    writer.addLaidOut(layout, 'f', 0)
+    let done = false
+    const closed = writer.close().finally(() => (done = true))
+    while (!done) {
+      while (held.length > 0) held.shift()!.release()
+      await tick()
+    }
+    await closed
+    expect(files.get('/d/part_000000.txt')).to.equal('a\n{"b":1}\nc\nd\n{"e":2}\nf\n')
+  })
+
   it('lays lines into slabs: lines longer than a slab, and many lines across slabs, come out whole', async () => {
     const { store, files, held } = heldStore(true)
     const writer = new PartitionedWriter('/d', { store, partitionSize: 1000, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
