@@ -42,6 +42,23 @@ function heldStore(concurrent = false) {
 
 const tick = () => new Promise((r) => setImmediate(r))
 
+/** Closes the writer, releasing each of its held writes as it comes, until it has closed. */
+async function closeReleasing(writer: PartitionedWriter, held: { release: () => void }[]): Promise<void> {
+  let done = false
+  const closed = writer.close().finally(() => (done = true))
+  while (!done) {
+    while (held.length > 0) held.shift()!.release()
+    await tick()
+  }
+  await closed
+}
+
+/** Writes an ASCII string into `out`, as a byte layout does. */
+function putAscii(out: LineOut, s: string): void {
+  out.reserve(s.length)
+  for (const c of s) out.buf[out.pos++] = c.charCodeAt(0)
+}
+
 describe('PartitionedWriter', () => {
   it('to a file that takes one write at a time, writes the batches cut before a turn in one write per part, after the last', async () => {
     const { store, files, writes, held } = heldStore()
@@ -151,9 +168,7 @@ describe('PartitionedWriter', () => {
     // Bytes for an object, the text itself for a string (as defaultLayout's byte form does).
     const layout = (obj: unknown, out: LineOut): string | void => {
       if (typeof obj === 'string') return obj
-      const s = JSON.stringify(obj)
-      out.reserve(s.length)
-      for (const c of s) out.buf[out.pos++] = c.charCodeAt(0)
+      putAscii(out, JSON.stringify(obj))
     }
     writer.add('a', 0)
     writer.addLaidOut(layout, { b: 1 }, 0)
@@ -161,13 +176,7 @@ describe('PartitionedWriter', () => {
     writer.add('d', 0)
     writer.addLaidOut(layout, { e: 2 }, 0)
     writer.addLaidOut(layout, 'f', 0)
-    let done = false
-    const closed = writer.close().finally(() => (done = true))
-    while (!done) {
-      while (held.length > 0) held.shift()!.release()
-      await tick()
-    }
-    await closed
+    await closeReleasing(writer, held)
     expect(files.get('/d/part_000000.txt')).to.equal('a\n{"b":1}\nc\nd\n{"e":2}\nf\n')
   })
 
@@ -180,23 +189,14 @@ describe('PartitionedWriter', () => {
       writer.add(line, 0)
       if (i % 50 === 0) void writer.flush()
     }
-    let done = false
-    const closed = writer.close().finally(() => (done = true))
-    while (!done) {
-      while (held.length > 0) held.shift()!.release()
-      await tick()
-    }
-    await closed
+    await closeReleasing(writer, held)
     expect(files.get('/d/part_000000.txt')).to.equal(lines.join('\n') + '\n')
   })
 
   it('keeps nothing of a line whose byte layout throws, even after it made a new slab', async () => {
     const { store, files, held } = heldStore(true)
     const writer = new PartitionedWriter('/d', { store, partitionSize: 100, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
-    const text = (s: string) => (obj: unknown, out: LineOut) => {
-      out.reserve(s.length)
-      for (const c of s) out.buf[out.pos++] = c.charCodeAt(0)
-    }
+    const text = (s: string) => (obj: unknown, out: LineOut) => putAscii(out, s)
     writer.addLaidOut(text('kept'), null, 0)
     void writer.flush() // the next line starts past the start of the slab
     const failing = (obj: unknown, out: LineOut) => {
@@ -207,13 +207,7 @@ describe('PartitionedWriter', () => {
     expect(() => writer.addLaidOut(failing, null, 0)).to.throw(TypeError, 'not JSON serializable')
     writer.addLaidOut(text('also kept'), null, 0)
     expect(writer.added).to.equal(2)
-    let done = false
-    const closed = writer.close().finally(() => (done = true))
-    while (!done) {
-      while (held.length > 0) held.shift()!.release()
-      await tick()
-    }
-    await closed
+    await closeReleasing(writer, held)
     expect(files.get('/d/part_000000.txt')).to.equal('kept\nalso kept\n')
   })
 
