@@ -100,7 +100,7 @@ export function fileSink(options: FileSinkOptions): MonoTypeOperatorFunction<Tra
   }
   const keyFn = options.keyFn
   const layoutFn = options.layoutFn ?? defaultLayout
-  // vepfsLayout writes its lines straight as bytes.
+  // vepfsLayout and defaultLayout write their lines straight as bytes.
   const layoutBytes = byteLayoutOf(layoutFn)
   const parseFn = options.parseFn ?? defaultParse
   const batchSize = wholePositive('batchSize', options.batchSize ?? 1024)
