@@ -62,7 +62,7 @@ export function writeText(out: LineOut, s: string): void {
 export const MAX_STRING = 32
 // '-' and 16 digits; '-', '0.000' and 17 significant digits
 const MAX_NUMBER = 24
-export const MAX_LIST = 8
+const MAX_LIST = 8
 /** Room for a list `putJson` writes: brackets, and each number with its ', '. */
 export const MAX_LIST_BYTES = 2 + MAX_LIST * (MAX_NUMBER + 2)
 
@@ -125,7 +125,7 @@ function putSafeInt(buf: Uint8Array, pos: number, n: number): number {
  * Writes a number as json.dumps writes it (pyjson's numberJson): safe ints, and floats
  * within 1e-4 < |x| < 1e5; -1 for any other.
  */
-export function putNumberJson(buf: Uint8Array, pos: number, x: number): number {
+function putNumberJson(buf: Uint8Array, pos: number, x: number): number {
   if ((x | 0) === x) return putSafeInt(buf, pos, x)
   const abs = x < 0 ? -x : x
   if (abs > 1e-4 && abs < 1e5) {

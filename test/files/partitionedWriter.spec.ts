@@ -53,6 +53,17 @@ async function closeReleasing(writer: PartitionedWriter, held: { release: () => 
   await closed
 }
 
+/** A writer given line 'a' and a flush, a turn, then line 'b' and a flush. */
+async function twoFlushes(store: RecordStore) {
+  const writer = new PartitionedWriter('/d', { store, partitionSize: 100, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
+  writer.add('a', 0)
+  const first = writer.flush()
+  await tick()
+  writer.add('b', 0)
+  const second = writer.flush()
+  return { writer, first, second }
+}
+
 /** Writes an ASCII string into `out`, as a byte layout does. */
 function putAscii(out: LineOut, s: string): void {
   out.reserve(s.length)
@@ -116,12 +127,7 @@ describe('PartitionedWriter', () => {
 
   it('to a file that takes several writes at once, fails the flushes after a failed write even when their own writes succeeded', async () => {
     const { store, held } = heldStore(true)
-    const writer = new PartitionedWriter('/d', { store, partitionSize: 100, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
-    writer.add('a', 0)
-    const first = writer.flush()
-    await tick()
-    writer.add('b', 0)
-    const second = writer.flush()
+    const { writer, first, second } = await twoFlushes(store)
     await tick()
     held[1]!.release()
     held[0]!.fail(new Error('ENOSPC: no space left on device'))
@@ -213,12 +219,7 @@ describe('PartitionedWriter', () => {
 
   it('fails every flush queued behind a failed write, and counts none of their lines written', async () => {
     const { store, held } = heldStore()
-    const writer = new PartitionedWriter('/d', { store, partitionSize: 100, fileExt: 'txt', rotateIntervalMs: 0 }, 0)
-    writer.add('a', 0)
-    const first = writer.flush()
-    await tick()
-    writer.add('b', 0)
-    const second = writer.flush()
+    const { writer, first, second } = await twoFlushes(store)
     held.shift()!.fail(new Error('ENOSPC: no space left on device'))
     const results = await Promise.allSettled([first, second, writer.flush()])
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected', 'rejected'])
