@@ -14,43 +14,19 @@
  *   npm run bench:file
  */
 import { spawnSync } from 'node:child_process'
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { lastValueFrom } from 'rxjs'
 import { fileSink, fromLoop, vepfsKey, vepfsLayout } from '../index.js'
-import { byteLayoutOf, type LineOut } from '../lib/files/lineBytes.js'
-import { partName } from '../lib/files/partitionedWriter.js'
+import { dirBytes, float32Pool, layoutAlone, partLines, PARTITION, plainWrite, pool, RECORDS, timedParts } from './fileRecords.js'
 import { printRows } from './report.js'
 
-const RECORDS = Number(process.env.BENCH_FILE_RECORDS ?? 2_000_000)
-const PARTITION = 1_000_000
 const PER_STEP = 1000
 const ROUNDS = 3
 const PYTHON_ROUNDS = 2
 const HERE = dirname(fileURLToPath(import.meta.url))
-
-/** Deep-insight record i, with its scores (one literal: every record has the same shape, as a run's do). */
-const record = (i: number, predict: number[]) => ({
-  req_time: '20240101',
-  model_name: 'ranker',
-  gid: 1_000_000 + i,
-  uid: 7_000_000_000 + i * 13,
-  predict,
-  label: [i % 2, 0],
-})
-
-/** 1000 distinct deep-insight records, cycled. */
-const pool = Array.from({ length: 1000 }, (_, i) => record(i, [((i * 37) % 1000) / 1000, 0.25]))
-
-/**
- * The same records with a model's float32 scores (a sigmoid's output read as doubles,
- * 0.7310585975646973): the float text then takes V8's full shortest-digits search.
- */
-const float32Pool = pool.map((_, i) => record(i, [Math.fround(1 / (1 + Math.exp(-((i % 200) - 100) / 25))), Math.fround(0.25 + i / 7919)]))
-
-const dirBytes = (dir: string) => readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)
 
 /** What fileSink is given: vepfs records (laid out by vepfsKey and vepfsLayout), or their lines already laid out. */
 type Input = { records: unknown[]; preformatted?: boolean }
@@ -73,41 +49,6 @@ async function rxtrain(base: string, { records, preformatted = false }: Input, c
   return { seconds, bytes: dirBytes(dir) }
 }
 
-/** Lines in part `part`: PARTITION, but the last may hold fewer. */
-const partLines = (part: number) => Math.min(PARTITION, RECORDS - part * PARTITION)
-
-/** Times writing RECORDS lines as parts of PARTITION lines into `dir`, `writePart` filling each open part; each part fsync'd. */
-function timedParts(dir: string, writePart: (fd: number, part: number) => void): { seconds: number; bytes: number } {
-  mkdirSync(dir, { recursive: true })
-  const started = performance.now()
-  for (let part = 0; part * PARTITION < RECORDS; part++) {
-    const fd = openSync(join(dir, partName(part, 'txt')), 'w')
-    writePart(fd, part)
-    fsyncSync(fd)
-    closeSync(fd)
-  }
-  return { seconds: (performance.now() - started) / 1000, bytes: dirBytes(dir) }
-}
-
-function plainWrite(dir: string): { seconds: number; bytes: number } {
-  // The same bytes, formatted before the clock starts: what writing alone costs. Each
-  // write is one flat string of 1024 lines; parts of the same length share them.
-  const lines = pool.map((r) => vepfsLayout(r))
-  const chunksOf = new Map<number, string[]>()
-  for (let part = 0; part * PARTITION < RECORDS; part++) {
-    const n = partLines(part)
-    if (chunksOf.has(n)) continue
-    const chunks: string[] = []
-    for (let at = 0; at < n; at += 1024) {
-      chunks.push(Array.from({ length: Math.min(1024, n - at) }, (_, j) => lines[(at + j) % lines.length]).join('\n') + '\n')
-    }
-    chunksOf.set(n, chunks)
-  }
-  return timedParts(dir, (fd, part) => {
-    for (const chunk of chunksOf.get(partLines(part))!) writeSync(fd, chunk)
-  })
-}
-
 /** What a hand-written writer costs: the same records laid out with vepfsLayout, joined 1024 lines a write, written with the plain loop. */
 function formatAndWrite(dir: string): { seconds: number; bytes: number } {
   return timedParts(dir, (fd, part) => {
@@ -118,27 +59,6 @@ function formatAndWrite(dir: string): { seconds: number; bytes: number } {
       writeSync(fd, text)
     }
   })
-}
-
-/** Lays RECORDS records out with vepfsLayout's byte form (what fileSink writes with) into a reused buffer: no sink, no file. */
-function layoutAlone(records: unknown[]): { seconds: number; bytes: number } {
-  const layout = byteLayoutOf(vepfsLayout)!
-  const out: LineOut = {
-    buf: new Uint8Array(1 << 20),
-    pos: 0,
-    lineStart: 0,
-    reserve(n) {
-      if (this.pos + n > this.buf.length) this.pos = 0 // the bytes are not kept
-    },
-  }
-  let bytes = 0
-  const started = performance.now()
-  for (let i = 0; i < RECORDS; i++) {
-    const before = (out.lineStart = out.pos)
-    layout(records[i % records.length], out)
-    bytes += out.pos - before + 1
-  }
-  return { seconds: (performance.now() - started) / 1000, bytes }
 }
 
 function python(dir: string, poolFile: string): { seconds: number; bytes: number } | string {
