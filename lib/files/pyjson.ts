@@ -636,6 +636,13 @@ export const POWERS = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
  * float.__repr__ writes.
  */
 export function shortDecimalPlaces(x: number): number {
+  // A decimal of at most 9 places, times 10**9, is an integer; so x * 10**9 is within
+  // two roundings of one, |off| <= scaled * 2**-52. A float further off (a float32
+  // score, mostly) has no such decimal: the search is skipped.
+  const scaled9 = x * 1e9
+  const off9 = scaled9 - Math.round(scaled9)
+  const slack = scaled9 * 1e-15 + 1e-9
+  if (off9 > slack || off9 < -slack) return 0
   for (let d = 1; d <= 9; d++) {
     const scaled = x * POWERS[d]!
     if (scaled >= 2147483647) return 0

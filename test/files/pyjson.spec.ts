@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { expect } from 'chai'
-import { JSONDecodeError, PyFloat, pyBool, pyJsonDumps, pyJsonLoads, pyRepr, pyStr } from '../../lib/files/pyjson.js'
+import { JSONDecodeError, PyFloat, pyBool, pyJsonDumps, pyJsonLoads, pyRepr, pyStr, shortDecimalPlaces } from '../../lib/files/pyjson.js'
 import { requireInfra } from '../support/infra.js'
 
 // The reference is the real thing: python3 reads the same inputs (JSON text, so its
@@ -458,6 +458,29 @@ describe('pyJsonDumps', () => {
     obj.self = { back: obj }
     expect(() => pyJsonDumps(list)).to.throw(TypeError, 'Circular reference detected')
     expect(() => pyJsonDumps(obj)).to.throw(TypeError, 'Circular reference detected')
+  })
+})
+
+describe('shortDecimalPlaces', () => {
+  /** The decimals of x's shortest round-trip digits (String(x) has them) when at most 9, with fewer than 2**31 digits in all; else 0. */
+  const expected = (x: number) => {
+    const text = String(x)
+    const places = text.includes('e') ? 0 : (text.split('.')[1] ?? '').length
+    return places >= 1 && places <= 9 && Number(text.replace('.', '')) < 2147483647 ? places : 0
+  }
+
+  it('finds the places of every short decimal, and 0 for float32 scores and random doubles', () => {
+    const next = random(13)
+    const values: number[] = []
+    for (let i = 0; i < 20000; i++) {
+      const d = 1 + (i % 9)
+      values.push(Math.floor(next() * 2 ** 31) / 10 ** d) // a decimal of at most d places
+      values.push(Math.fround(next()), Math.fround(next() * 1e4), next() * 10 ** ((i % 10) - 4))
+    }
+    const found = values.map(shortDecimalPlaces)
+    const mismatches = values.filter((x, i) => found[i] !== expected(x))
+    expect(mismatches.slice(0, 5).map((x) => [x, shortDecimalPlaces(x), expected(x)])).to.deep.equal([])
+    expect(found.filter((d) => d > 0).length, 'short decimals found').to.be.greaterThan(19000)
   })
 })
 
