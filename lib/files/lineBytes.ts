@@ -126,7 +126,13 @@ function putSafeInt(buf: Uint8Array, pos: number, n: number): number {
  * within 1e-4 < |x| < 1e5; -1 for any other.
  */
 function putNumberJson(buf: Uint8Array, pos: number, x: number): number {
-  if ((x | 0) === x) return putSafeInt(buf, pos, x)
+  if ((x | 0) === x) {
+    if (x >= 0 && x < 10) {
+      buf[pos] = 48 + x // a label's 0 or 1, mostly
+      return pos + 1
+    }
+    return putSafeInt(buf, pos, x)
+  }
   const abs = x < 0 ? -x : x
   if (abs > 1e-4 && abs < 1e5) {
     const d = shortDecimalPlaces(abs)
