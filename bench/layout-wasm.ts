@@ -92,9 +92,12 @@ function wasmAlone(records: Record<string, unknown>[]): { seconds: number; bytes
   const started = performance.now()
   for (let i = 0; i < RECORDS; i += BATCH) {
     let t = 0
-    for (let j = i; j < Math.min(i + BATCH, RECORDS); j++) t = toTape(records[j % records.length]!, t)
+    for (let j = i; j < Math.min(i + BATCH, RECORDS); j++) {
+      t = toTape(records[j % records.length]!, t)
+      if (t < 0) throw new Error(`record ${j}: not covered by the experiment`)
+    }
     const end = format(0, t, OUT)
-    if (t < 0 || end < 0) throw new Error(`record ${i}: not covered by the experiment`)
+    if (end < 0) throw new Error(`records ${i} to ${i + BATCH - 1}: a number not covered by the experiment`)
     out.set(memory.subarray(OUT, end)) // the bytes are not kept
     bytes += end - OUT
   }
