@@ -462,7 +462,7 @@ describe('pyJsonDumps', () => {
 })
 
 describe('shortDecimalPlaces', () => {
-  /** The decimals of x's shortest round-trip digits (String(x) has them) when at most 9, with fewer than 2**31 digits in all; else 0. */
+  /** How many decimals x's shortest round-trip digits (String(x) has them) have, when at most 9 and the digits read as an integer are below 2**31; else 0. */
   const expected = (x: number) => {
     const text = String(x)
     const places = text.includes('e') ? 0 : (text.split('.')[1] ?? '').length
